@@ -1,1 +1,119 @@
-//! placeholder
+//! Native `vsock://` (Linux AF_VSOCK) and `vmci://` (VMware VMCI) transports for
+//! [rust-zmq](zmq), with typed addresses.
+//!
+//! A service on a hypervisor host and agents in its guests can talk ZeroMQ over vsock without
+//! any guest network. The transports live in the libzmq that this workspace's `zmq-sys` builds;
+//! a project using `zmq` 0.10 gets it by depending on this crate and adding, in its
+//! `Cargo.toml`, the patch that makes rust-zmq link that `zmq-sys`:
+//!
+//! ```toml
+//! [patch.crates-io]
+//! zmq-sys = { path = "vendor/zmq-sys" } # or wherever zmq-vsock's vendor/zmq-sys is
+//! ```
+//!
+//! Plain strings then work with any `zmq::Socket` (`socket.bind("vsock://*:5555")`). This
+//! crate adds:
+//!
+//! - [`VsockAddr`] and [`VmciAddr`]: `Copy` endpoint values whose `Display` and `FromStr` use
+//!   the strings libzmq prints in `ZMQ_LAST_ENDPOINT` (`vsock://3:5555`, `vsock://*:*`), with a
+//!   strict parser and error messages that say which part is wrong and why;
+//! - [`SocketExt`]: `bind_vsock`/`bind_vmci` returning the address actually bound (the port the
+//!   kernel picked for `*`), typed connects and `ZMQ_LAST_ENDPOINT`, and the vsock buffer-size
+//!   and connect-timeout options, which rust-zmq has no methods for;
+//! - [`local_cid`] and [`vmci_local_cid`] (this machine's CID) and the `VMADDR_*` constants.
+//!
+//! # Endpoints
+//!
+//! `vsock://CID:PORT` and `vmci://CID:PORT`, split at the last `:`. The CID is a decimal `u32`,
+//! `*` or `-1` for any ([`VMADDR_CID_ANY`]), or `@` for this machine; the port is a decimal
+//! `u32` or `*` or `-1` for a port the kernel picks ([`VMADDR_PORT_ANY`]). Kernel-picked ports
+//! are large random `u32` values such as 2009915729, not 1024-65535.
+//!
+//! `@` in a `vsock://` endpoint is [`VMADDR_CID_LOCAL`], so a [`VsockAddr`] parses it to CID 1.
+//! In a `vmci://` endpoint it is this machine's VMCI context ID, which libzmq looks up when it
+//! binds or connects; a [`VmciAddr`] keeps it as `@` (its [`cid`](VmciAddr::cid) is `None`).
+//!
+//! # A vsock server and client (the zmq_vsock(7) example)
+//!
+//! The server binds every CID of its machine on port 5555:
+//!
+//! ```no_run
+//! use zmq_vsock::{SocketExt, VsockAddr};
+//!
+//! let ctx = zmq::Context::new();
+//! let server = ctx.socket(zmq::REP)?;
+//! let bound = server.bind_vsock(&VsockAddr::any(5555))?;
+//! println!("serving on {bound}, this machine's CID is {}", zmq_vsock::local_cid()?);
+//! loop {
+//!     let request = server.recv_bytes(0)?;
+//!     server.send(&request, 0)?;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The client, for example in a guest reaching the host ([`VMADDR_CID_HOST`]), connects to the
+//! server's CID; `"vsock://2:5555".parse()` gives the same address:
+//!
+//! ```no_run
+//! use zmq_vsock::{SocketExt, VsockAddr, VMADDR_CID_HOST};
+//!
+//! let ctx = zmq::Context::new();
+//! let client = ctx.socket(zmq::REQ)?;
+//! client.connect_vsock(&VsockAddr::new(VMADDR_CID_HOST, 5555))?;
+//! client.send("hello", 0)?;
+//! let reply = client.recv_bytes(0)?;
+//! assert_eq!(reply, b"hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # A vmci server and client (the zmq_vmci(7) example)
+//!
+//! ```no_run
+//! use zmq_vsock::{SocketExt, VmciAddr};
+//!
+//! let ctx = zmq::Context::new();
+//! let server = ctx.socket(zmq::REP)?;
+//! // Every context ID of this machine, port 5555.
+//! let bound = server.bind_vmci(&"vmci://*:5555".parse::<VmciAddr>()?)?;
+//! println!("serving on {bound}");
+//!
+//! // A client on the same machine: libzmq looks `@` up as VMCISock_GetLocalCID().
+//! let client = ctx.socket(zmq::REQ)?;
+//! client.connect_vmci(&VmciAddr::this_machine(5555))?;
+//! client.send("hello", 0)?;
+//! let request = server.recv_bytes(0)?;
+//! server.send(&request, 0)?;
+//! assert_eq!(client.recv_bytes(0)?, b"hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Binding on a port the kernel picks
+//!
+//! ```
+//! use zmq_vsock::{SocketExt, VsockAddr};
+//!
+//! let ctx = zmq::Context::new();
+//! let socket = ctx.socket(zmq::PULL)?;
+//! let bound = socket.bind_vsock(&VsockAddr::any(0).any_port())?;
+//! assert!(!bound.is_wildcard_port());
+//! // The bound address names the endpoint to unbind.
+//! assert_eq!(socket.unbind_last_endpoint()?, bound.to_string());
+//! # Ok::<(), zmq_vsock::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod cid;
+mod endpoint;
+mod error;
+mod socket_ext;
+mod vmci_addr;
+mod vsock_addr;
+
+pub use cid::{
+    local_cid, vmci_local_cid, VMADDR_CID_ANY, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR,
+    VMADDR_CID_LOCAL, VMADDR_PORT_ANY,
+};
+pub use error::{EndpointPart, Error, Result};
+pub use socket_ext::SocketExt;
+pub use vmci_addr::VmciAddr;
+pub use vsock_addr::VsockAddr;
