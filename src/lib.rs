@@ -31,7 +31,8 @@
 //!
 //! `@` in a `vsock://` endpoint is [`VMADDR_CID_LOCAL`], so a [`VsockAddr`] parses it to CID 1.
 //! In a `vmci://` endpoint it is this machine's VMCI context ID, which libzmq looks up when it
-//! binds or connects; a [`VmciAddr`] keeps it as `@` (its [`cid`](VmciAddr::cid) is `None`).
+//! binds or connects; a [`VmciAddr`] keeps it as `@` ([`is_this_machine`](VmciAddr::is_this_machine))
+//! and its [`cid`](VmciAddr::cid) makes that same lookup.
 //!
 //! # A vsock server and client (the zmq_vsock(7) example)
 //!
