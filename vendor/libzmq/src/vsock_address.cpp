@@ -181,4 +181,20 @@ socklen_t zmq::vsock_address_t::addrlen () const
     return static_cast<socklen_t> (sizeof _address);
 }
 
+
+//  The strict endpoint parser with C linkage, for tests and fuzzers that
+//  compare it with the Rust one without binding anything. Returns 0, or -1
+//  with errno EINVAL; *local_ is 1 for "@".
+extern "C" int zmq_vsock_parse_endpoint (const char *path_,
+                                         unsigned int *cid_,
+                                         unsigned int *port_,
+                                         int *local_)
+{
+    bool local = false;
+    const int rc = zmq::vsock_parse_endpoint (path_, cid_, port_, &local);
+    if (rc == 0)
+        *local_ = local ? 1 : 0;
+    return rc;
+}
+
 #endif

@@ -26,3 +26,16 @@ pub use crate::ffi::*;
 
 /// A file descriptor, as `ZMQ_FD` returns and `zmq_pollitem_t` holds.
 pub use std::os::unix::io::RawFd;
+
+extern "C" {
+    /// Our libzmq's strict `CID:PORT` parser (the part after `vsock://` or
+    /// `vmci://`), exported for tests and fuzzers that compare it with other
+    /// parsers without binding anything. Returns 0, or -1 with errno `EINVAL`;
+    /// `*local` is 1 when the CID was `@`.
+    pub fn zmq_vsock_parse_endpoint(
+        path: *const std::os::raw::c_char,
+        cid: *mut std::os::raw::c_uint,
+        port: *mut std::os::raw::c_uint,
+        local: *mut std::os::raw::c_int,
+    ) -> std::os::raw::c_int;
+}
