@@ -42,6 +42,14 @@ const IN_VM_VAR: &str = "ZMQ_VSOCK_IN_VM";
 /// Where the kernel shows a loaded `vsock_loopback` module.
 const LOOPBACK_MODULE: &str = "/sys/module/vsock_loopback";
 
+/// The guest-to-host vsock transports (virtio, VMCI, Hyper-V). The test VM
+/// loads none of them; a machine that has one loaded talks to a hypervisor.
+const HYPERVISOR_TRANSPORTS: [&str; 3] = [
+    "/sys/module/vmw_vsock_virtio_transport",
+    "/sys/module/vmw_vsock_vmci_transport",
+    "/sys/module/hv_sock",
+];
+
 const SAFETY_RULE: &str = "on these machines /dev/vsock is the hypervisor's channel, so a test \
      connects only to VMADDR_CID_LOCAL (1) inside the test VM (see the vsock safety rule in \
      DESIGN.md); run it with `cargo vm-test`";
@@ -70,7 +78,10 @@ pub fn host_has_vsock_loopback() -> bool {
 ///
 /// Inside the test VM ([`in_vm`]) any CID is allowed. Outside it only
 /// `VMADDR_CID_LOCAL` (1) is, and only when the kernel has the vsock loopback
-/// transport ([`host_has_vsock_loopback`]).
+/// transport ([`host_has_vsock_loopback`]). As a second check, a kernel with a
+/// guest-to-host vsock transport loaded (virtio, VMCI or Hyper-V: the way to a
+/// hypervisor, which the test VM never loads) counts as outside even when
+/// `ZMQ_VSOCK_IN_VM=1` is set, so a stray variable on a host opens nothing.
 ///
 /// ```
 /// // CID 2 is the hypervisor's host: refused everywhere but in the test VM.
@@ -82,7 +93,7 @@ pub fn guard_connect(cid: u32) -> Result<(), String> {
     check_cid(
         &format!("CID {cid}"),
         cid,
-        in_vm(),
+        place(),
         host_has_vsock_loopback(),
     )
 }
@@ -108,7 +119,7 @@ pub fn guard_connect(cid: u32) -> Result<(), String> {
 /// }
 /// ```
 pub fn guard_connect_endpoint(endpoint: &str) -> Result<(), String> {
-    check_endpoint(endpoint, in_vm(), host_has_vsock_loopback())
+    check_endpoint(endpoint, place(), host_has_vsock_loopback())
 }
 
 /// `Ok(())` when vsock data-path tests can run here: inside the test VM, or on
@@ -188,20 +199,55 @@ fn data_path_check(in_vm: bool, loopback: bool) -> Result<(), String> {
     }
 }
 
-fn check_cid(target: &str, cid: u32, in_vm: bool, loopback: bool) -> Result<(), String> {
-    if in_vm || (cid == VMADDR_CID_LOCAL && loopback) {
+/// Where the guard runs, as far as connecting is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// `ZMQ_VSOCK_IN_VM=1` and no guest-to-host transport: every CID stays
+    /// inside the VM.
+    TestVm,
+    /// `ZMQ_VSOCK_IN_VM=1`, yet a guest-to-host transport is loaded: not the
+    /// test VM, whatever the variable says.
+    ClaimsVm,
+    Outside,
+}
+
+fn place() -> Place {
+    let hypervisor = HYPERVISOR_TRANSPORTS
+        .iter()
+        .any(|module| Path::new(module).exists());
+    match (in_vm(), hypervisor) {
+        (true, false) => Place::TestVm,
+        (true, true) => Place::ClaimsVm,
+        (false, _) => Place::Outside,
+    }
+}
+
+/// What a refusal says about where it happened.
+fn outside(place: Place) -> &'static str {
+    match place {
+        Place::ClaimsVm => {
+            "outside the test VM (ZMQ_VSOCK_IN_VM=1 is set, but this kernel has a \
+             guest-to-host vsock transport loaded, which the test VM never has)"
+        }
+        _ => "outside the test VM",
+    }
+}
+
+fn check_cid(target: &str, cid: u32, place: Place, loopback: bool) -> Result<(), String> {
+    if place == Place::TestVm || (cid == VMADDR_CID_LOCAL && loopback) {
         return Ok(());
     }
+    let outside = outside(place);
     if cid == VMADDR_CID_LOCAL {
         Err(format!(
-            "refusing to connect to {target} outside the test VM: this kernel has no vsock \
-             loopback ({LOOPBACK_MODULE} does not exist), so even CID 1 would go to the \
-             hypervisor's transport; {SAFETY_RULE}"
+            "refusing to connect to {target} {outside}: this kernel has no vsock loopback \
+             ({LOOPBACK_MODULE} does not exist), so even CID 1 would go to the hypervisor's \
+             transport; {SAFETY_RULE}"
         ))
     } else {
         Err(format!(
-            "refusing to connect to {target} outside the test VM: only VMADDR_CID_LOCAL (1) on a \
-             kernel with vsock loopback stays on this machine; {SAFETY_RULE}"
+            "refusing to connect to {target} {outside}: only VMADDR_CID_LOCAL (1) on a kernel \
+             with vsock loopback stays on this machine; {SAFETY_RULE}"
         ))
     }
 }
@@ -222,7 +268,7 @@ enum Cid {
     VmciLocal,
 }
 
-fn check_endpoint(endpoint: &str, in_vm: bool, loopback: bool) -> Result<(), String> {
+fn check_endpoint(endpoint: &str, place: Place, loopback: bool) -> Result<(), String> {
     let Some((scheme, address)) = endpoint.split_once("://") else {
         return Ok(());
     };
@@ -233,22 +279,22 @@ fn check_endpoint(endpoint: &str, in_vm: bool, loopback: bool) -> Result<(), Str
     } else {
         return Ok(());
     };
-    if in_vm {
+    if place == Place::TestVm {
         return Ok(());
     }
+    let outside = outside(place);
     match parse_address(transport, address) {
-        Ok(Cid::Number(cid)) => check_cid(endpoint, cid, in_vm, loopback),
+        Ok(Cid::Number(cid)) => check_cid(endpoint, cid, place, loopback),
         Ok(Cid::Any) => Err(format!(
-            "refusing to connect to {endpoint} outside the test VM: the CID is 'any'; \
-             {SAFETY_RULE}"
+            "refusing to connect to {endpoint} {outside}: the CID is 'any'; {SAFETY_RULE}"
         )),
         Ok(Cid::VmciLocal) => Err(format!(
-            "refusing to connect to {endpoint} outside the test VM: vmci's '@' is this \
-             machine's own CID, which here is the hypervisor-facing one; {SAFETY_RULE}"
+            "refusing to connect to {endpoint} {outside}: vmci's '@' is this machine's own \
+             CID, which here is the hypervisor-facing one; {SAFETY_RULE}"
         )),
         Err(why) => Err(format!(
-            "refusing to connect to {endpoint} outside the test VM: {why}, so where it would \
-             connect cannot be checked; {SAFETY_RULE}"
+            "refusing to connect to {endpoint} {outside}: {why}, so where it would connect \
+             cannot be checked; {SAFETY_RULE}"
         )),
     }
 }
@@ -293,8 +339,9 @@ fn parse_decimal_u32(s: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
-    const OUTSIDE: bool = false;
-    const INSIDE: bool = true;
+    const OUTSIDE: Place = Place::Outside;
+    const INSIDE: Place = Place::TestVm;
+    const CLAIMS: Place = Place::ClaimsVm;
     const LOOPBACK: bool = true;
     const NO_LOOPBACK: bool = false;
 
@@ -319,6 +366,26 @@ mod tests {
                 assert!(err.contains("hypervisor"), "{err}");
             }
         }
+    }
+
+    #[test]
+    fn a_stray_in_vm_variable_on_a_hypervisor_guest_opens_nothing() {
+        assert_eq!(check_cid("x", 1, CLAIMS, LOOPBACK), Ok(()));
+        for cid in [0, 2, 3] {
+            let err = check_cid("x", cid, CLAIMS, LOOPBACK).unwrap_err();
+            assert!(err.contains("guest-to-host"), "{err}");
+        }
+        assert!(check_cid("x", 1, CLAIMS, NO_LOOPBACK).is_err());
+        for ep in [
+            "vsock://2:5555",
+            "vsock://*:1",
+            "vmci://@:1",
+            "vsock://3abc:5",
+        ] {
+            let err = check_endpoint(ep, CLAIMS, LOOPBACK).unwrap_err();
+            assert!(err.contains("guest-to-host"), "{ep}: {err}");
+        }
+        assert_eq!(check_endpoint("vsock://1:5555", CLAIMS, LOOPBACK), Ok(()));
     }
 
     #[test]
@@ -412,9 +479,9 @@ mod tests {
 
     #[test]
     fn data_path_needs_the_vm_or_loopback() {
-        assert_eq!(data_path_check(INSIDE, NO_LOOPBACK), Ok(()));
-        assert_eq!(data_path_check(OUTSIDE, LOOPBACK), Ok(()));
-        let err = data_path_check(OUTSIDE, NO_LOOPBACK).unwrap_err();
+        assert_eq!(data_path_check(true, NO_LOOPBACK), Ok(()));
+        assert_eq!(data_path_check(false, LOOPBACK), Ok(()));
+        let err = data_path_check(false, NO_LOOPBACK).unwrap_err();
         assert!(
             err.contains(IN_VM_VAR) && err.contains(LOOPBACK_MODULE),
             "{err}"
