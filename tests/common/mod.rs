@@ -1,0 +1,466 @@
+//! Shared helpers of the data-path tests (tests/data_path_*.rs).
+//!
+//! Every test there runs once per scheme (`vsock::NAME` and `vmci::NAME`, see
+//! [`per_scheme_tests!`]), starts with `require_data_path!()`, and connects
+//! only through [`connect`], which runs the vsock connect guard right before
+//! every `connect`. Every socket made by [`socket`] has a receive and a send
+//! timeout and linger 0, so a lost message fails the test instead of hanging
+//! it.
+//!
+//! Ports: vsock:// and vmci:// share the kernel's AF_VSOCK port space, so a
+//! fixed port is always taken through [`Scheme::port`], which gives each
+//! scheme its own number. Most tests bind a wildcard port instead.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Receive and send timeout of every test socket. Generous, because the test
+/// VM's CPU is emulated; a healthy test never waits this long.
+pub const IO_TIMEOUT_MS: i32 = 20_000;
+
+/// How long a poll loop waits for something that should happen "soon"
+/// (a reconnect, a monitor event, fds settling).
+pub const SETTLE: Duration = Duration::from_secs(20);
+
+/// `VMADDR_CID_LOCAL`: every connect goes there.
+pub const CID_LOCAL: u32 = 1;
+
+/// One test function per scheme: `per_scheme_tests!(a, b)` makes the tests
+/// `vsock::a`, `vmci::a`, `vsock::b`, `vmci::b`, each of which starts with
+/// `require_data_path!()` and calls `a(Scheme::Vsock)` and so on. Test files
+/// declare `#[macro_use] mod common;`.
+macro_rules! per_scheme_tests {
+    ($($name:ident),* $(,)?) => {
+        mod vsock {
+            $(
+                #[test]
+                fn $name() {
+                    zmq_vsock_testkit::require_data_path!();
+                    super::$name($crate::common::Scheme::Vsock);
+                }
+            )*
+        }
+        mod vmci {
+            $(
+                #[test]
+                fn $name() {
+                    zmq_vsock_testkit::require_data_path!();
+                    super::$name($crate::common::Scheme::Vmci);
+                }
+            )*
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    Vsock,
+    Vmci,
+}
+
+impl Scheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Vsock => "vsock",
+            Scheme::Vmci => "vmci",
+        }
+    }
+
+    /// `SCHEME://ADDRESS`.
+    pub fn endpoint(self, address: &str) -> String {
+        format!("{}://{}", self.name(), address)
+    }
+
+    /// `SCHEME://1:PORT`: where a test connects.
+    pub fn local(self, port: u32) -> String {
+        format!("{}://{}:{}", self.name(), CID_LOCAL, port)
+    }
+
+    /// A fixed port for this scheme: `base` for vsock, `base + 1` for vmci,
+    /// so that the two tests of a pair can run at the same time.
+    pub fn port(self, base: u32) -> u32 {
+        match self {
+            Scheme::Vsock => base,
+            Scheme::Vmci => base + 1,
+        }
+    }
+}
+
+/// The CID part of an endpoint that libzmq printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cid {
+    /// `*`: VMADDR_CID_ANY.
+    Any,
+    Number(u32),
+}
+
+/// An endpoint as libzmq prints it: `SCHEME://CID:PORT` with CID `*` or a
+/// decimal u32 and PORT a decimal u32 (a bound or connected socket always has
+/// a real port, never `*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Printed {
+    pub scheme: Scheme,
+    pub cid: Cid,
+    pub port: u32,
+}
+
+/// Parses an endpoint libzmq printed, strictly (decimal digits only, split at
+/// the last colon).
+pub fn parse_printed(endpoint: &str) -> Result<Printed, String> {
+    let (scheme, address) = endpoint
+        .split_once("://")
+        .ok_or_else(|| format!("'{endpoint}' has no '://'"))?;
+    let scheme = match scheme {
+        "vsock" => Scheme::Vsock,
+        "vmci" => Scheme::Vmci,
+        other => return Err(format!("'{endpoint}': unexpected scheme '{other}'")),
+    };
+    let (cid, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{endpoint}' has no ':' between CID and port"))?;
+    let cid = match cid {
+        "*" => Cid::Any,
+        digits => Cid::Number(
+            decimal_u32(digits).ok_or_else(|| format!("'{endpoint}': bad CID '{digits}'"))?,
+        ),
+    };
+    let port = decimal_u32(port).ok_or_else(|| format!("'{endpoint}': bad port '{port}'"))?;
+    if port == u32::MAX {
+        return Err(format!("'{endpoint}': the port is VMADDR_PORT_ANY"));
+    }
+    Ok(Printed { scheme, cid, port })
+}
+
+fn decimal_u32(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A context for one test (each test has its own, so one test's sockets and
+/// fds never mix with another's).
+pub fn context() -> zmq::Context {
+    zmq::Context::new()
+}
+
+/// A socket with linger 0 and [`IO_TIMEOUT_MS`] receive and send timeouts.
+pub fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
+    let s = ctx.socket(kind).expect("zmq_socket");
+    s.set_linger(0).expect("ZMQ_LINGER");
+    s.set_rcvtimeo(IO_TIMEOUT_MS).expect("ZMQ_RCVTIMEO");
+    s.set_sndtimeo(IO_TIMEOUT_MS).expect("ZMQ_SNDTIMEO");
+    s
+}
+
+/// The only way these tests connect: the vsock connect guard, then `connect`.
+pub fn connect(s: &zmq::Socket, endpoint: &str) {
+    zmq_vsock_testkit::guard_connect_endpoint(endpoint).unwrap();
+    s.connect(endpoint)
+        .unwrap_or_else(|e| panic!("connect {endpoint}: {e}"));
+}
+
+pub fn bind(s: &zmq::Socket, endpoint: &str) {
+    s.bind(endpoint)
+        .unwrap_or_else(|e| panic!("bind {endpoint}: {e}"));
+}
+
+/// Binds, retrying EADDRINUSE for a while: closing or unbinding a listener is
+/// asynchronous in libzmq (its I/O thread closes the fd a moment later).
+pub fn bind_retry(s: &zmq::Socket, endpoint: &str) {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        match s.bind(endpoint) {
+            Ok(()) => return,
+            Err(zmq::Error::EADDRINUSE) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => panic!("bind {endpoint}: {e}"),
+        }
+    }
+}
+
+pub fn last_endpoint(s: &zmq::Socket) -> String {
+    s.get_last_endpoint()
+        .expect("ZMQ_LAST_ENDPOINT")
+        .expect("ZMQ_LAST_ENDPOINT is not UTF-8")
+}
+
+/// Binds `SCHEME://*:*` and returns ZMQ_LAST_ENDPOINT and the port in it.
+pub fn bind_any(s: &zmq::Socket, scheme: Scheme) -> (String, u32) {
+    bind(s, &scheme.endpoint("*:*"));
+    let last = last_endpoint(s);
+    let printed = parse_printed(&last).unwrap();
+    assert_eq!(printed.scheme, scheme, "{last}");
+    assert_eq!(printed.cid, Cid::Any, "{last}");
+    (last, printed.port)
+}
+
+pub fn send(s: &zmq::Socket, data: &[u8], flags: i32) {
+    s.send(data, flags)
+        .unwrap_or_else(|e| panic!("send of {} bytes: {e}", data.len()));
+}
+
+/// Receives one frame; fails the test (instead of hanging) when nothing comes
+/// within the socket's receive timeout.
+pub fn recv(s: &zmq::Socket, what: &str) -> Vec<u8> {
+    match s.recv_bytes(0) {
+        Ok(m) => m,
+        Err(zmq::Error::EAGAIN) => panic!(
+            "timed out after {} ms waiting for {what}",
+            s.get_rcvtimeo().unwrap_or(-1)
+        ),
+        Err(e) => panic!("recv ({what}): {e}"),
+    }
+}
+
+/// Like [`recv`] for a whole multipart message.
+pub fn recv_multipart(s: &zmq::Socket, what: &str) -> Vec<Vec<u8>> {
+    match s.recv_multipart(0) {
+        Ok(m) => m,
+        Err(zmq::Error::EAGAIN) => panic!(
+            "timed out after {} ms waiting for {what}",
+            s.get_rcvtimeo().unwrap_or(-1)
+        ),
+        Err(e) => panic!("recv ({what}): {e}"),
+    }
+}
+
+/// Receives one frame if one arrives within `timeout`.
+pub fn recv_within(s: &zmq::Socket, timeout: Duration) -> Option<Vec<u8>> {
+    match s.poll(zmq::POLLIN, timeout.as_millis() as i64) {
+        Ok(0) => None,
+        Ok(_) => Some(s.recv_bytes(zmq::DONTWAIT).expect("recv after POLLIN")),
+        Err(e) => panic!("zmq_poll: {e}"),
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; true when it held.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Sets a u64 ZMQ_VMCI_* option (rust-zmq has no setter for them).
+pub fn set_u64_option(s: &mut zmq::Socket, option: u32, value: u64) -> Result<(), zmq::Error> {
+    set_raw_option(s, option, &value.to_ne_bytes())
+}
+
+/// Sets an int ZMQ_* option that rust-zmq has no setter for.
+pub fn set_int_option(s: &mut zmq::Socket, option: u32, value: i32) -> Result<(), zmq::Error> {
+    set_raw_option(s, option, &value.to_ne_bytes())
+}
+
+fn set_raw_option(s: &mut zmq::Socket, option: u32, value: &[u8]) -> Result<(), zmq::Error> {
+    // SAFETY: the socket pointer is live for the call and the value buffer
+    // has the length given.
+    let rc = unsafe {
+        zmq_sys::zmq_setsockopt(
+            s.as_mut_ptr(),
+            option as i32,
+            value.as_ptr().cast(),
+            value.len(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() }))
+    }
+}
+
+/// Raises this process's soft RLIMIT_NOFILE to the hard limit (tests with
+/// hundreds of connections need more than the usual 1024).
+pub fn raise_fd_limit() {
+    // SAFETY: plain get/setrlimit on a local struct.
+    unsafe {
+        let mut lim = std::mem::zeroed::<libc::rlimit>();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        if lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
+        }
+    }
+}
+
+/// A socket monitor (`zmq_socket_monitor`) read through an inproc PAIR.
+pub struct Monitor {
+    pair: zmq::Socket,
+    /// Every event read so far, for failure messages.
+    pub seen: Vec<Event>,
+}
+
+/// One monitor event: its number, its value (an fd, an errno or an
+/// interval) and the endpoint it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub event: u16,
+    pub value: u32,
+    pub endpoint: String,
+}
+
+impl Event {
+    pub fn is(&self, event: zmq::SocketEvent) -> bool {
+        self.event == event.to_raw()
+    }
+}
+
+pub fn event_name(raw: u16) -> String {
+    use zmq::SocketEvent::*;
+    let all = [
+        CONNECTED,
+        CONNECT_DELAYED,
+        CONNECT_RETRIED,
+        LISTENING,
+        BIND_FAILED,
+        ACCEPTED,
+        ACCEPT_FAILED,
+        CLOSED,
+        CLOSE_FAILED,
+        DISCONNECTED,
+        MONITOR_STOPPED,
+        HANDSHAKE_FAILED_NO_DETAIL,
+        HANDSHAKE_SUCCEEDED,
+        HANDSHAKE_FAILED_PROTOCOL,
+        HANDSHAKE_FAILED_AUTH,
+    ];
+    all.iter()
+        .find(|e| e.to_raw() == raw)
+        .map(|e| format!("{e:?}"))
+        .unwrap_or_else(|| format!("event {raw:#x}"))
+}
+
+static MONITOR_ID: AtomicUsize = AtomicUsize::new(0);
+
+impl Monitor {
+    /// Monitors `target` for `events` (a ZMQ_EVENT_* mask).
+    pub fn new(ctx: &zmq::Context, target: &zmq::Socket, events: i32) -> Monitor {
+        let name = format!(
+            "inproc://monitor-{}",
+            MONITOR_ID.fetch_add(1, Ordering::Relaxed)
+        );
+        target.monitor(&name, events).expect("zmq_socket_monitor");
+        let pair = socket(ctx, zmq::PAIR);
+        pair.connect(&name).expect("connect to the monitor");
+        Monitor {
+            pair,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next event, if one comes within `timeout`.
+    pub fn next(&mut self, timeout: Duration) -> Option<Event> {
+        let first = recv_within(&self.pair, timeout)?;
+        assert!(
+            self.pair.get_rcvmore().unwrap(),
+            "monitor event without endpoint frame"
+        );
+        let endpoint = recv(&self.pair, "the monitor event's endpoint frame");
+        assert_eq!(first.len(), 6, "monitor event frame: {first:?}");
+        let event = Event {
+            event: u16::from_ne_bytes([first[0], first[1]]),
+            value: u32::from_ne_bytes([first[2], first[3], first[4], first[5]]),
+            endpoint: String::from_utf8(endpoint).expect("endpoint is UTF-8"),
+        };
+        self.seen.push(event.clone());
+        Some(event)
+    }
+
+    /// Reads events until one of kind `event` comes (others are kept in
+    /// `seen`); fails the test after [`SETTLE`].
+    pub fn expect(&mut self, event: zmq::SocketEvent) -> Event {
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next(left) {
+                Some(e) if e.is(event) => return e,
+                Some(_) => {}
+                None => panic!(
+                    "no {event:?} monitor event within {SETTLE:?}; saw {}",
+                    self.describe()
+                ),
+            }
+        }
+    }
+
+    /// Stops monitoring `target` and closes the monitor. In libzmq 4.3.5,
+    /// for any transport (tcp:// too), a monitored socket closed after the
+    /// reader of its monitor, with events still unread, is not reaped (its fds
+    /// and its monitor's stay open) until the context ends; tests that count
+    /// fds stop their monitors first.
+    pub fn stop(self, target: &mut zmq::Socket) {
+        // SAFETY: a live socket; a null endpoint stops its monitor.
+        let rc = unsafe { zmq_sys::zmq_socket_monitor(target.as_mut_ptr(), std::ptr::null(), 0) };
+        assert_eq!(rc, 0, "zmq_socket_monitor(NULL)");
+        drop(self.pair);
+    }
+
+    pub fn describe(&self) -> String {
+        let list: Vec<String> = self
+            .seen
+            .iter()
+            .map(|e| format!("{}({}) {}", event_name(e.event), e.value, e.endpoint))
+            .collect();
+        format!("[{}]", list.join(", "))
+    }
+}
+
+/// Deterministic pseudo-random bytes for content checks. Large buffers are
+/// 64 KiB pseudo-random blocks, each stamped with `seed` and its own index at
+/// both ends, so a lost, repeated or reordered block shows as well as a
+/// changed byte (and 16 MiB cost memcpys, not 16 M steps of a generator on
+/// the emulated CPU).
+pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    const BLOCK: usize = 64 * 1024;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut base = vec![0u8; len.min(BLOCK)];
+    for chunk in base.chunks_mut(8) {
+        // xorshift64*
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+    if len <= BLOCK {
+        return base;
+    }
+    let mut out = vec![0u8; len];
+    for (index, block) in out.chunks_mut(BLOCK).enumerate() {
+        block.copy_from_slice(&base[..block.len()]);
+        let stamp = (seed << 32 | index as u64).to_le_bytes();
+        let n = block.len();
+        block[..8.min(n)].copy_from_slice(&stamp[..8.min(n)]);
+        if n >= 16 {
+            block[n - 8..].copy_from_slice(&stamp);
+        }
+    }
+    out
+}
+
+/// Compares two buffers and reports the first difference instead of dumping
+/// megabytes.
+pub fn assert_same_bytes(got: &[u8], want: &[u8], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if got == want {
+        return;
+    }
+    if let Some(i) = got.iter().zip(want).position(|(a, b)| a != b) {
+        panic!(
+            "{what}: first difference at byte {i} of {}: got {:#04x}, want {:#04x}",
+            want.len(),
+            got[i],
+            want[i]
+        );
+    }
+}
