@@ -20,6 +20,7 @@
 //! - [`SocketExt`]: `bind_vsock`/`bind_vmci` returning the address actually bound (the port the
 //!   kernel picked for `*`), typed connects and `ZMQ_LAST_ENDPOINT`, and the vsock buffer-size
 //!   and connect-timeout options, which rust-zmq has no methods for;
+//! - [`zap`]: access control by peer CID (a ZAP handler with allow and deny lists of CIDs);
 //! - [`local_cid`] and [`vmci_local_cid`] (this machine's CID) and the `VMADDR_*` constants.
 //!
 //! # Endpoints
@@ -109,6 +110,7 @@ mod error;
 mod socket_ext;
 mod vmci_addr;
 mod vsock_addr;
+pub mod zap;
 
 pub use cid::{
     local_cid, vmci_local_cid, VMADDR_CID_ANY, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR,

@@ -5,9 +5,12 @@
 //! Steps, one module each: read settings (env_vars), find the pristine tree
 //! (locate), lay out pristine + overlay + hooks in OUT_DIR (overlay, hooks),
 //! compile (compile), publish headers and links metadata (metadata), and with
-//! the `bindgen` feature regenerate the Rust bindings (bindings).
+//! the `bindgen` feature regenerate the Rust bindings (bindings). The `curve`
+//! feature adds libsodium, found through pkg-config (curve).
 
 mod compile;
+#[cfg(feature = "curve")]
+mod curve;
 mod env_vars;
 mod hooks;
 mod locate;
@@ -57,9 +60,28 @@ fn run() -> Result<(), String> {
     }
 
     let header = vmci_header(&overlay_dir)?;
+    // Before compiling: a missing libsodium stops the build at once.
+    #[cfg(feature = "curve")]
+    let sodium = curve::probe()?;
+    #[allow(unused_mut)]
+    let mut extra = compile::Extra::default();
+    #[cfg(feature = "curve")]
+    {
+        extra.defines.extend(curve::DEFINES);
+        extra.include_paths.extend(sodium.include_paths.iter().cloned());
+    }
     let overlaid = overlay::lay_out(&tree.root, &overlay_dir, &out_dir)?;
-    let compiled = compile::compile(&overlaid.root, &header, &out_dir)?;
+    let compiled = compile::compile(&overlaid.root, &header, &extra, &out_dir)?;
+    #[cfg(feature = "curve")]
+    sodium.link(&compiled.lib_dir)?;
     metadata::publish(&overlaid.root, &compiled.lib_dir, &out_dir)?;
+    #[cfg(feature = "curve")]
+    sodium.amend_pkgconfig(&[
+        compiled.lib_dir.join("pkgconfig/libzmq.pc"),
+        out_dir.join("libzmq.pc"),
+    ])?;
+    // Last, so that the sanitizer runtimes come first (ZMQ_VSOCK_SANITIZE).
+    compile::sanitizer_pkgconfig(&[compiled.lib_dir.join("pkgconfig/libzmq.pc"), out_dir.join("libzmq.pc")])?;
 
     #[cfg(feature = "bindgen")]
     bindings::generate(&overlaid.root, &overlay_dir.join("include"), &out_dir)?;
