@@ -50,6 +50,7 @@ fn malformed_hook_files_are_refused() {
 const HOOK_FILES: &[(&str, &str)] = &[
     ("address.hpp", include_str!("../../libzmq/hooks/address.hpp.hooks")),
     ("address.cpp", include_str!("../../libzmq/hooks/address.cpp.hooks")),
+    ("ip.cpp", include_str!("../../libzmq/hooks/ip.cpp.hooks")),
     ("options.cpp", include_str!("../../libzmq/hooks/options.cpp.hooks")),
     ("session_base.cpp", include_str!("../../libzmq/hooks/session_base.cpp.hooks")),
     ("socket_base.cpp", include_str!("../../libzmq/hooks/socket_base.cpp.hooks")),
