@@ -6,9 +6,11 @@
 //! the same message count as the ZeroMQ run; the writer coalesces small
 //! messages in a user-space buffer of `io_buf` bytes (ZeroMQ batches them
 //! too) and writes a message that does not fit with one writev (header +
-//! body); the reader reads through a buffer of `io_buf` bytes, and a body
-//! that big or bigger goes straight into the message buffer. Latency: one
-//! write per message (header and body in one buffer), the peer echoes it.
+//! body), so `io_buf` 1 writes every message on its own (a flood of small
+//! packets); the reader reads through a buffer of max(`io_buf`, 64 KiB),
+//! and a body that big or bigger goes straight into the message buffer.
+//! Latency: one write per message (header and body in one buffer), the peer
+//! echoes it.
 //!
 //! vsock sockets get the same SO_VM_SOCKETS_BUFFER_* settings as the ZeroMQ
 //! run they are compared with, on both ends, before bind/connect (a socket
@@ -282,7 +284,8 @@ pub struct Params {
     /// `None` leaves the kernel default (256 KiB).
     pub buffer: Option<u64>,
     pub size: usize,
-    /// User-space buffer of the throughput writer and reader, in bytes.
+    /// User-space buffer of the throughput writer (the reader's is at least
+    /// 64 KiB), in bytes.
     pub io_buf: usize,
     pub timeout: Duration,
     /// CPUs of the two sides (`None`: not pinned).
@@ -323,7 +326,7 @@ impl ThrLink {
         let mut link = ThrLink { reader: None, body: vec![0u8; p.size], size: p.size, cmd: Some(cmd_tx), writer: Some(writer) };
         match listener.accept(p.timeout) {
             Ok(stream) => {
-                link.reader = Some(BufReader::with_capacity(p.io_buf, stream));
+                link.reader = Some(BufReader::with_capacity(p.io_buf.max(64 << 10), stream));
                 Ok(link)
             }
             Err(e) => Err(format!("raw accept: {e}{}", link.writer_error())),
