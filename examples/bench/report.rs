@@ -69,8 +69,11 @@ impl Bench {
                 let samples: Vec<ThrSample> = self.thr.get(&(size, cl)).map(|v| v.iter().flatten().copied().collect()).unwrap_or_default();
                 let mb: Vec<f64> = samples.iter().map(ThrSample::mb_per_sec).collect();
                 let msgs: Vec<f64> = samples.iter().map(ThrSample::msgs_per_sec).collect();
-                let busy: Vec<f64> = samples.iter().map(|s| s.busy_cpus).collect();
-                let cost: Vec<f64> = samples.iter().map(ThrSample::cpu_us_per_mb).collect();
+                // /proc/stat counts in clock ticks: only bursts of 50 ms or
+                // more say anything about CPU use.
+                let long: Vec<&ThrSample> = samples.iter().filter(|s| s.secs >= 0.05).collect();
+                let busy: Vec<f64> = long.iter().map(|s| s.busy_cpus).collect();
+                let cost: Vec<f64> = long.iter().map(|s| s.cpu_us_per_mb()).collect();
                 let range = min_max(&mb).map(|(lo, hi)| format!("{}..{}", fmt_num(lo), fmt_num(hi))).unwrap_or("-".into());
                 let vs_raw = match cl.path {
                     Path::Zmq(ZmqTransport::Vsock) => paired_ratio(&self.mbs(size, cl), &self.mbs(size, cell(RV, cl.buffer))),
