@@ -128,6 +128,7 @@ struct Config {
     /// Buffer sizes tried besides the default, on zmq vsock and raw vsock.
     buffers: Vec<u64>,
     raw_io_buf: usize,
+    raw_read_buf: usize,
     /// ZMQ_SNDHWM/RCVHWM = clamp(hwm_bytes / size, 16, 1000).
     hwm_bytes: usize,
     timeout: Duration,
@@ -138,11 +139,13 @@ struct Config {
     pin: bool,
     /// Print every burst on stderr.
     verbose: bool,
+    /// glibc keeps freed memory (see `keep_heap`).
+    keep_heap: bool,
 }
 
 const USAGE: &str = "usage: bench [--short] [--rounds N] [--secs S] [--lat-secs S] [--sizes 16,256,4K,64K,1M] \
-[--lat-sizes 16,4K] [--buffers 1M,4M|none] [--raw-buf BYTES] [--hwm-bytes BYTES] [--timeout S] \
-[--no-throughput] [--no-latency] [--no-extra] [--pin|--no-pin] [--verbose]";
+[--lat-sizes 16,4K] [--buffers 1M,4M|none] [--raw-buf BYTES] [--raw-read-buf BYTES] [--hwm-bytes BYTES] [--timeout S] \
+[--no-throughput] [--no-latency] [--no-extra] [--pin|--no-pin] [--keep-heap] [--verbose]";
 
 fn parse_args() -> Result<Config, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -157,6 +160,7 @@ fn parse_args() -> Result<Config, String> {
             lat_sizes: vec![16, 4 * KIB],
             buffers: vec![MIB as u64, 4 * MIB as u64],
             raw_io_buf: 64 * KIB,
+            raw_read_buf: 8 * KIB,
             hwm_bytes: 32 * MIB,
             timeout: Duration::from_secs(10),
             throughput: true,
@@ -164,6 +168,7 @@ fn parse_args() -> Result<Config, String> {
             extra_paths: true,
             pin: true,
             verbose: false,
+            keep_heap: false,
         }
     } else {
         Config {
@@ -175,6 +180,7 @@ fn parse_args() -> Result<Config, String> {
             lat_sizes: vec![16, 4 * KIB],
             buffers: vec![MIB as u64, 4 * MIB as u64],
             raw_io_buf: 64 * KIB,
+            raw_read_buf: 8 * KIB,
             hwm_bytes: 32 * MIB,
             timeout: Duration::from_secs(20),
             throughput: true,
@@ -182,6 +188,7 @@ fn parse_args() -> Result<Config, String> {
             extra_paths: true,
             pin: true,
             verbose: false,
+            keep_heap: false,
         }
     };
     let mut it = args.iter();
@@ -202,6 +209,7 @@ fn parse_args() -> Result<Config, String> {
                 c.buffers = if v == "none" { Vec::new() } else { sizes(&v)?.into_iter().map(|n| n as u64).collect() };
             }
             "--raw-buf" => c.raw_io_buf = parse_size(&value()?).ok_or("bad --raw-buf")? as usize,
+            "--raw-read-buf" => c.raw_read_buf = parse_size(&value()?).ok_or("bad --raw-read-buf")? as usize,
             "--hwm-bytes" => c.hwm_bytes = parse_size(&value()?).ok_or("bad --hwm-bytes")? as usize,
             "--timeout" => c.timeout = Duration::from_secs_f64(value()?.parse().map_err(|_| "bad --timeout")?),
             "--no-throughput" => c.throughput = false,
@@ -210,6 +218,7 @@ fn parse_args() -> Result<Config, String> {
             "--pin" => c.pin = true,
             "--no-pin" => c.pin = false,
             "-v" | "--verbose" => c.verbose = true,
+            "--keep-heap" => c.keep_heap = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
@@ -218,6 +227,19 @@ fn parse_args() -> Result<Config, String> {
         return Err("--rounds and --raw-buf must be positive".to_string());
     }
     Ok(c)
+}
+
+/// `--keep-heap`: glibc's malloc keeps freed memory instead of handing it
+/// back to the kernel (trim threshold 1 GiB, mmap threshold 32 MiB, its
+/// maximum). libzmq allocates every message it receives (and
+/// `zmq_msg_init_size` every one it sends); with glibc's defaults, 1 MiB
+/// messages come from fresh pages that fault in on every message, a cost
+/// the raw baselines (one reused buffer) do not pay. Off by default, as in
+/// libzmq's perf tools; it tells that cost apart from the transport's.
+fn keep_heap() -> bool {
+    // SAFETY: mallopt only sets allocator parameters; called before any
+    // other thread exists.
+    unsafe { libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30) == 1 && libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1 }
 }
 
 fn hwm_for(c: &Config, size: usize) -> i32 {
@@ -342,7 +364,7 @@ impl Bench {
             })
             .map(ThrLink::Zmq),
             Path::Raw(kind) => {
-                raw::ThrLink::open(&raw::Params { kind, buffer: cl.buffer, size, io_buf: self.c.raw_io_buf, timeout: self.c.timeout, sides: self.sides(cl) })
+                raw::ThrLink::open(&raw::Params { kind, buffer: cl.buffer, size, io_buf: self.c.raw_io_buf, read_buf: self.c.raw_read_buf, timeout: self.c.timeout, sides: self.sides(cl) })
                     .map(ThrLink::Raw)
             }
         }
@@ -359,7 +381,7 @@ impl Bench {
             })
             .map(LatLink::Zmq),
             Path::Raw(kind) => {
-                raw::LatLink::open(&raw::Params { kind, buffer: cl.buffer, size, io_buf: self.c.raw_io_buf, timeout: self.c.timeout, sides: self.sides(cl) })
+                raw::LatLink::open(&raw::Params { kind, buffer: cl.buffer, size, io_buf: self.c.raw_io_buf, read_buf: self.c.raw_read_buf, timeout: self.c.timeout, sides: self.sides(cl) })
                     .map(LatLink::Raw)
             }
         }
@@ -544,6 +566,11 @@ fn main() {
     }
     let started = Instant::now();
     let cpus = stats::cpu_count();
+    let heap = match (c.keep_heap, c.keep_heap && keep_heap()) {
+        (false, _) => "glibc malloc defaults",
+        (true, true) => "--keep-heap: M_TRIM_THRESHOLD 1 GiB, M_MMAP_THRESHOLD 32 MiB",
+        (true, false) => "--keep-heap asked, but mallopt refused: glibc malloc defaults",
+    };
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let (zmaj, zmin, zpatch) = zmq::version();
     println!(
@@ -559,10 +586,12 @@ fn main() {
     println!(
         "settings: ZMQ_SNDHWM/RCVHWM = clamp({} / size, 16, 1000) (1000 for latency); libzmq batch sizes at their defaults (8 KiB in/out); \
          vsock buffer = ZMQ_VMCI_BUFFER_MAX_SIZE then _SIZE on both ends before bind/connect (raw: SO_VM_SOCKETS_BUFFER_MAX_SIZE then _SIZE, \
-         listener and connecting socket), default = kernel's 256 KiB; raw writer's coalescing buffer {} (reader's: at least 64 KiB); TCP_NODELAY on raw TCP (libzmq sets it too)",
+         listener and connecting socket), default = kernel's 256 KiB; raw writer's coalescing buffer {}, raw reader's buffer {}; TCP_NODELAY on raw TCP (libzmq sets it too)",
         size_label(c.hwm_bytes),
-        size_label(c.raw_io_buf)
+        size_label(c.raw_io_buf),
+        size_label(c.raw_read_buf)
     );
+    println!("allocator: {heap}");
     println!(
         "pinning: {}",
         if c.pin && cpus >= 2 {
