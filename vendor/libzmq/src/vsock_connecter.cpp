@@ -28,7 +28,6 @@ zmq::vsock_connecter_t::vsock_connecter_t (io_thread_t *io_thread_,
     _connect_timer_started (false)
 {
     zmq_assert (_addr->protocol == vsock_scheme_name (_scheme));
-    vsock_tune_engine_options (options);
 }
 
 zmq::vsock_connecter_t::~vsock_connecter_t ()

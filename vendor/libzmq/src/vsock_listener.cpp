@@ -20,7 +20,6 @@ zmq::vsock_listener_t::vsock_listener_t (io_thread_t *io_thread_,
     stream_listener_base_t (io_thread_, socket_, options_),
     _scheme (scheme_)
 {
-    vsock_tune_engine_options (options);
 }
 
 void zmq::vsock_listener_t::in_event ()

@@ -47,13 +47,4 @@ int zmq::vsock_tune_socket (fd_t s_, int family_, const options_t &options_)
     return 0;
 }
 
-void zmq::vsock_tune_engine_options (options_t &options_)
-{
-    //  libzmq's own default, read from a fresh options_t so that a future
-    //  release's value is followed.
-    const options_t defaults;
-    if (options_.out_batch_size == defaults.out_batch_size)
-        options_.out_batch_size = vsock_out_batch_size;
-}
-
 #endif
