@@ -150,46 +150,30 @@ const USAGE: &str = "usage: bench [--short] [--rounds N] [--secs S] [--lat-secs 
 fn parse_args() -> Result<Config, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let short = args.iter().any(|a| a == "--short");
+    let full = Config {
+        mode: "full",
+        rounds: 25,
+        burst_secs: 0.4,
+        lat_secs: 0.3,
+        sizes: vec![16, 256, 4 * KIB, 64 * KIB, MIB],
+        lat_sizes: vec![16, 4 * KIB],
+        buffers: vec![MIB as u64, 4 * MIB as u64],
+        raw_io_buf: 64 * KIB,
+        raw_read_buf: 8 * KIB,
+        hwm_bytes: 32 * MIB,
+        timeout: Duration::from_secs(20),
+        throughput: true,
+        latency: true,
+        extra_paths: true,
+        pin: true,
+        verbose: false,
+        keep_heap: false,
+    };
+    // --short: the same measurements, fewer and shorter bursts (CI).
     let mut c = if short {
-        Config {
-            mode: "short",
-            rounds: 6,
-            burst_secs: 0.12,
-            lat_secs: 0.1,
-            sizes: vec![16, 256, 4 * KIB, 64 * KIB, MIB],
-            lat_sizes: vec![16, 4 * KIB],
-            buffers: vec![MIB as u64, 4 * MIB as u64],
-            raw_io_buf: 64 * KIB,
-            raw_read_buf: 8 * KIB,
-            hwm_bytes: 32 * MIB,
-            timeout: Duration::from_secs(10),
-            throughput: true,
-            latency: true,
-            extra_paths: true,
-            pin: true,
-            verbose: false,
-            keep_heap: false,
-        }
+        Config { mode: "short", rounds: 6, burst_secs: 0.12, lat_secs: 0.1, timeout: Duration::from_secs(10), ..full }
     } else {
-        Config {
-            mode: "full",
-            rounds: 25,
-            burst_secs: 0.4,
-            lat_secs: 0.3,
-            sizes: vec![16, 256, 4 * KIB, 64 * KIB, MIB],
-            lat_sizes: vec![16, 4 * KIB],
-            buffers: vec![MIB as u64, 4 * MIB as u64],
-            raw_io_buf: 64 * KIB,
-            raw_read_buf: 8 * KIB,
-            hwm_bytes: 32 * MIB,
-            timeout: Duration::from_secs(20),
-            throughput: true,
-            latency: true,
-            extra_paths: true,
-            pin: true,
-            verbose: false,
-            keep_heap: false,
-        }
+        full
     };
     let mut it = args.iter();
     let sizes = |v: &str| -> Result<Vec<usize>, String> {
