@@ -27,8 +27,9 @@ impl Seen {
 }
 
 /// The line a user adds to their workspace's Cargo.toml.
-pub const PATCH_LINE: &str =
-    "[patch.crates-io]\nzmq-sys = { git = \"<this repository>\" }   # or: { path = \"<checkout>/vendor/zmq-sys\" }";
+pub const PATCH_LINE: &str = "[patch.crates-io]\n\
+     zmq-sys = { git = \"URL\" }   # the same URL (or path) you take zmq-vsock from\n\
+     # or, from a checkout of zmq-vsock: zmq-sys = { path = \"<checkout>/zmq-sys\" }";
 
 pub fn check(seen: &Seen) -> Result<(), String> {
     if seen.vsock.as_deref() == Some("1") && seen.vmci.as_deref() == Some("1") {
@@ -40,7 +41,7 @@ pub fn check(seen: &Seen) -> Result<(), String> {
         format!("it printed {} but not vsock=1 and vmci=1", seen.other_keys.join(", "))
     };
     Err(format!(
-        "zmq-vsock needs the zmq-sys from its own repository (vendor/zmq-sys), whose libzmq has \
+        "zmq-vsock needs the zmq-sys from its own repository (the zmq-sys/ directory there), whose libzmq has \
          the vsock:// and vmci:// transports, but this build linked another zmq-sys \
          (probably crates.io's): {what}.\n\
          rust-zmq's `zmq` crate links whatever zmq-sys the graph has, and only one may link \

@@ -1,4 +1,4 @@
-//! Applies `vendor/libzmq/hooks/<file>.hooks` to the copy of libzmq's
+//! Applies `libzmq/hooks/<file>.hooks` (in this package) to the copy of libzmq's
 //! `src/<file>` in OUT_DIR.
 //!
 //! A hooks file starts with free text saying what it is for, then one or more

@@ -24,7 +24,7 @@ fn committed_bindings_match_the_headers() {
         .position(|(g, c)| g != c)
         .map_or_else(|| "one file is a prefix of the other".to_string(), |i| format!("first difference at line {}", i + 1));
     panic!(
-        "vendor/zmq-sys/src/ffi.rs is stale ({first_difference}). Regenerate it with \
+        "zmq-sys/src/ffi.rs is stale ({first_difference}). Regenerate it with \
          `BLESS=1 ZMQ_VSOCK_VM=0 cargo test -p zmq-sys --features bindgen --test bindings_fresh` and commit it."
     );
 }

@@ -48,13 +48,13 @@ fn malformed_hook_files_are_refused() {
 /// The overlay's hook files, embedded so the test needs no file system (it
 /// may run in the test VM, which has no copy of the repository).
 const HOOK_FILES: &[(&str, &str)] = &[
-    ("address.hpp", include_str!("../../libzmq/hooks/address.hpp.hooks")),
-    ("address.cpp", include_str!("../../libzmq/hooks/address.cpp.hooks")),
-    ("ip.cpp", include_str!("../../libzmq/hooks/ip.cpp.hooks")),
-    ("options.cpp", include_str!("../../libzmq/hooks/options.cpp.hooks")),
-    ("session_base.cpp", include_str!("../../libzmq/hooks/session_base.cpp.hooks")),
-    ("socket_base.cpp", include_str!("../../libzmq/hooks/socket_base.cpp.hooks")),
-    ("zmq.cpp", include_str!("../../libzmq/hooks/zmq.cpp.hooks")),
+    ("address.hpp", include_str!("../libzmq/hooks/address.hpp.hooks")),
+    ("address.cpp", include_str!("../libzmq/hooks/address.cpp.hooks")),
+    ("ip.cpp", include_str!("../libzmq/hooks/ip.cpp.hooks")),
+    ("options.cpp", include_str!("../libzmq/hooks/options.cpp.hooks")),
+    ("session_base.cpp", include_str!("../libzmq/hooks/session_base.cpp.hooks")),
+    ("socket_base.cpp", include_str!("../libzmq/hooks/socket_base.cpp.hooks")),
+    ("zmq.cpp", include_str!("../libzmq/hooks/zmq.cpp.hooks")),
 ];
 
 #[test]

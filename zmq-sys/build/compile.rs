@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Where `<vmci_sockets.h>` comes from.
 pub enum VmciHeader {
-    /// Ours: vendor/libzmq/include, implemented on AF_VSOCK.
+    /// Ours: zmq-sys/libzmq/include, implemented on AF_VSOCK.
     Ours(PathBuf),
     /// VMware's, from `ZMQ_VSOCK_VMCI_SOCKETS_H` (the directory holding it).
     VMware(PathBuf),
@@ -17,7 +17,7 @@ fn left_out(name: &str, header: &VmciHeader) -> bool {
         // Need GnuTLS (wss://), which stock zmq-sys does not build either.
         "wss_address.cpp" | "wss_engine.cpp" => true,
         // libzmq's VMCI classes; our vmci_*.hpp make them wrappers of the
-        // vsock ones, which fix its faults (see vendor/libzmq/README.md).
+        // vsock ones, which fix its faults (see libzmq/README.md).
         "vmci.cpp" | "vmci_address.cpp" | "vmci_connecter.cpp" | "vmci_listener.cpp" => true,
         // Exactly one of these provides VMCISock_GetLocalCID.
         "vmci_sockets_linux.cpp" => matches!(header, VmciHeader::VMware(_)),

@@ -55,7 +55,7 @@ pub fn locate() -> Result<LibzmqTree, String> {
         "could not find the libzmq {} source tree of the zeromq-src crate.\n\
          Looked for zeromq_src-*.d dep-info files in {}{}.\n\
          Fix: make sure the build-dependency `zeromq-src = \"=0.3.6\"` is present in \
-         vendor/zmq-sys/Cargo.toml, or set {OVERRIDE_VAR} to a libzmq {} tree.",
+         zmq-sys/Cargo.toml, or set {OVERRIDE_VAR} to a libzmq {} tree.",
         version_string(LIBZMQ_VERSION),
         deps.display(),
         if tried.is_empty() { String::from(" and found none") } else { format!("; rejected: {}", tried.join("; ")) },

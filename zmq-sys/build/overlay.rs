@@ -1,5 +1,5 @@
 //! Lays out the tree we compile in OUT_DIR: the pristine libzmq sources, our
-//! files from vendor/libzmq over them, then the hooks.
+//! files from libzmq/ (in this package) over them, then the hooks.
 
 use std::fs;
 use std::io;

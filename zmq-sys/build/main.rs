@@ -1,6 +1,6 @@
 //! Build script of our zmq-sys: compiles libzmq 4.3.5 with native vsock://
 //! and vmci:// transports, exactly once, from the pristine tree that the
-//! `zeromq-src` crate ships plus our overlay in vendor/libzmq.
+//! `zeromq-src` crate ships plus our overlay in libzmq/, inside this package.
 //!
 //! Steps, one module each: read settings (env_vars), find the pristine tree
 //! (locate), lay out pristine + overlay + hooks in OUT_DIR (overlay, hooks),
@@ -44,7 +44,7 @@ fn run() -> Result<(), String> {
     }
     let manifest_dir = PathBuf::from(env_vars::cargo("CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env_vars::cargo("OUT_DIR"));
-    let overlay_dir = manifest_dir.join("../libzmq");
+    let overlay_dir = manifest_dir.join("libzmq");
 
     // Watch exactly what we read: our build code, our overlay, the settings
     // (env_vars prints those). The pristine tree is watched when it comes
