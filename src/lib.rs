@@ -8,7 +8,7 @@
 //!
 //! ```toml
 //! [patch.crates-io]
-//! zmq-sys = { path = "vendor/zmq-sys" } # or wherever zmq-vsock's vendor/zmq-sys is
+//! zmq-sys = { git = "URL" } # the same git URL (or a path to its zmq-sys/) as zmq-vsock
 //! ```
 //!
 //! Plain strings then work with any `zmq::Socket` (`socket.bind("vsock://*:5555")`). This
