@@ -10,6 +10,7 @@
  * The vsock safety rule: connect only inside the test VM (ZMQ_VSOCK_IN_VM=1),
  * or to CID 1 on a host with the vsock_loopback module; otherwise refuse. */
 #include <zmq.h>
+#include <zmq_vsock.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -24,17 +25,26 @@ static int fail (const char *what)
     return 1;
 }
 
-/* The CID field of "vsock://CID:PORT" / "vmci://CID:PORT" is "1", or "@"
- * for vsock (VMADDR_CID_LOCAL). */
+/* Whether ENDPOINT is vsock:// or vmci:// to VMADDR_CID_LOCAL (1), read with
+ * the same strict parser zmq_connect uses (zmq_vsock.h). vsock's "@" is CID 1;
+ * vmci's "@" is this machine's own CID, which is not. */
 static int targets_cid_local (const char *endpoint)
 {
-    const char *cid = strstr (endpoint, "://");
-    if (!cid)
+    const char *address;
+    int vsock;
+    if (strncmp (endpoint, "vsock://", 8) == 0) {
+        address = endpoint + 8;
+        vsock = 1;
+    } else if (strncmp (endpoint, "vmci://", 7) == 0) {
+        address = endpoint + 7;
+        vsock = 0;
+    } else
         return 0;
-    cid += 3;
-    if (strncmp (cid, "1:", 2) == 0)
-        return 1;
-    return strncmp (endpoint, "vsock://@:", 10) == 0;
+    unsigned int cid, port;
+    int local;
+    if (zmq_vsock_parse_endpoint (address, &cid, &port, &local) != 0)
+        return 0;
+    return local ? vsock : cid == 1;
 }
 
 static int connect_allowed (const char *endpoint)

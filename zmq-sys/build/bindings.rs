@@ -1,6 +1,6 @@
 //! With the `bindgen` feature: regenerates the Rust bindings from the headers
-//! we compile (zmq.h, zmq_utils.h and the one function of vmci_sockets.h that
-//! Rust calls) into OUT_DIR/ffi.rs. `tests/bindings_fresh.rs` compares that
+//! we compile (zmq.h, zmq_utils.h, our zmq_vsock.h and the one function of
+//! vmci_sockets.h that Rust calls) into OUT_DIR/ffi.rs. `tests/bindings_fresh.rs` compares that
 //! with the committed src/ffi.rs, and rewrites it with `BLESS=1`.
 
 use std::path::Path;
@@ -9,7 +9,7 @@ pub fn generate(tree: &Path, our_vmci_include: &Path, out_dir: &Path) -> Result<
     let wrapper = out_dir.join("bindings_wrapper.h");
     std::fs::write(
         &wrapper,
-        "#include <zmq.h>\n#include <zmq_utils.h>\n#include <vmci_sockets.h>\n",
+        "#include <zmq.h>\n#include <zmq_utils.h>\n#include <zmq_vsock.h>\n#include <vmci_sockets.h>\n",
     )
     .map_err(|e| e.to_string())?;
     let bindings = bindgen::Builder::default()

@@ -9,7 +9,7 @@ use crate::locate::{version_string, LIBZMQ_VERSION};
 pub fn publish(tree: &Path, lib_dir: &Path, out_dir: &Path) -> Result<(), String> {
     let include = out_dir.join("include");
     fs::create_dir_all(&include).map_err(|e| e.to_string())?;
-    for header in ["zmq.h", "zmq_utils.h"] {
+    for header in ["zmq.h", "zmq_utils.h", crate::overlay::EXPORTS_HEADER] {
         fs::copy(tree.join("include").join(header), include.join(header))
             .map_err(|e| format!("cannot copy {header} into {}: {e}", include.display()))?;
     }

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::hooks;
 
+/// The header declaring what the overlay adds to libzmq's C API.
+pub const EXPORTS_HEADER: &str = "zmq_vsock.h";
+
 pub struct Overlaid {
     /// OUT_DIR/libzmq: `include/`, `src/`, `external/sha1/`.
     pub root: PathBuf,
@@ -23,6 +26,10 @@ pub fn lay_out(pristine: &Path, overlay: &Path, out_dir: &Path) -> Result<Overla
     }
     copy_dir(&overlay.join("src"), &root.join("src"))
         .map_err(|e| format!("cannot lay {} over libzmq: {e}", overlay.join("src").display()))?;
+    // Beside zmq.h, so that it is published with it. Only this header:
+    // vmci_sockets.h comes from an include path of its own (ours or VMware's).
+    fs::copy(overlay.join("include").join(EXPORTS_HEADER), root.join("include").join(EXPORTS_HEADER))
+        .map_err(|e| format!("cannot copy {EXPORTS_HEADER} into {}: {e}", root.display()))?;
     hooks::apply_dir(&overlay.join("hooks"), &root.join("src"))?;
     Ok(Overlaid { root })
 }

@@ -578,6 +578,14 @@ extern "C" {
 extern "C" {
     pub fn zmq_threadclose(thread_: *mut ::std::os::raw::c_void);
 }
+extern "C" {
+    pub fn zmq_vsock_parse_endpoint(
+        path_: *const ::std::os::raw::c_char,
+        cid_: *mut ::std::os::raw::c_uint,
+        port_: *mut ::std::os::raw::c_uint,
+        local_: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct iovec {

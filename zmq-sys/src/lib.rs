@@ -5,7 +5,9 @@
 //! links this crate through one `[patch.crates-io]` line and binds
 //! `vsock://` and `vmci://` endpoints unchanged. Added:
 //! [`VMCISock_GetLocalCID`], the function libzmq uses to resolve
-//! `vmci://@:PORT`, and links metadata for C builds (`DEP_ZMQ_INCLUDE`,
+//! `vmci://@:PORT`, [`zmq_vsock_parse_endpoint`] (our strict endpoint parser,
+//! declared in the overlay's `zmq_vsock.h`, which dependents find in
+//! `DEP_ZMQ_INCLUDE`), and links metadata for C builds (`DEP_ZMQ_INCLUDE`,
 //! `DEP_ZMQ_LIB`, `DEP_ZMQ_ROOT`, `DEP_ZMQ_PKGCONFIG`, `DEP_ZMQ_VSOCK=1`,
 //! `DEP_ZMQ_VMCI=1`, `DEP_ZMQ_VERSION`).
 //!
@@ -26,16 +28,3 @@ pub use crate::ffi::*;
 
 /// A file descriptor, as `ZMQ_FD` returns and `zmq_pollitem_t` holds.
 pub use std::os::unix::io::RawFd;
-
-extern "C" {
-    /// Our libzmq's strict `CID:PORT` parser (the part after `vsock://` or
-    /// `vmci://`), exported for tests and fuzzers that compare it with other
-    /// parsers without binding anything. Returns 0, or -1 with errno `EINVAL`;
-    /// `*local` is 1 when the CID was `@`.
-    pub fn zmq_vsock_parse_endpoint(
-        path: *const std::os::raw::c_char,
-        cid: *mut std::os::raw::c_uint,
-        port: *mut std::os::raw::c_uint,
-        local: *mut std::os::raw::c_int,
-    ) -> std::os::raw::c_int;
-}

@@ -1,6 +1,7 @@
 #include "precompiled.hpp"
 
 #include "vsock_address.hpp"
+#include "zmq_vsock.h"
 
 #if defined ZMQ_HAVE_VSOCK
 
@@ -182,10 +183,8 @@ socklen_t zmq::vsock_address_t::addrlen () const
 }
 
 
-//  The strict endpoint parser with C linkage, for tests and fuzzers that
-//  compare it with the Rust one without binding anything. Returns 0, or -1
-//  with errno EINVAL; *local_ is 1 for "@".
-extern "C" int zmq_vsock_parse_endpoint (const char *path_,
+//  Declared in zmq_vsock.h, which says what it returns.
+int zmq_vsock_parse_endpoint (const char *path_,
                                          unsigned int *cid_,
                                          unsigned int *port_,
                                          int *local_)
