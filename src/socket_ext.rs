@@ -31,7 +31,7 @@ mod sealed {
 /// // Bind on every CID of this machine; the kernel picks the port.
 /// let bound = socket.bind_vsock(&VsockAddr::any(0).any_port())?;
 /// assert!(!bound.is_wildcard_port());
-/// assert_eq!(socket.last_vsock_endpoint()?, Some(bound));
+/// assert_eq!(socket.get_last_vsock_endpoint()?, Some(bound));
 /// # Ok::<(), zmq_vsock::Error>(())
 /// ```
 pub trait SocketExt: sealed::Sealed {
@@ -126,13 +126,13 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let socket = ctx.socket(zmq::PUB)?;
-    /// assert_eq!(socket.last_vsock_endpoint()?, None);
+    /// assert_eq!(socket.get_last_vsock_endpoint()?, None);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn last_vsock_endpoint(&self) -> Result<Option<VsockAddr>>;
+    fn get_last_vsock_endpoint(&self) -> Result<Option<VsockAddr>>;
 
     /// `ZMQ_LAST_ENDPOINT` as a [`VmciAddr`]; see
-    /// [`last_vsock_endpoint`](Self::last_vsock_endpoint).
+    /// [`get_last_vsock_endpoint`](Self::get_last_vsock_endpoint).
     ///
     /// # Errors
     ///
@@ -143,10 +143,10 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let socket = ctx.socket(zmq::PUB)?;
-    /// assert_eq!(socket.last_vmci_endpoint()?, None);
+    /// assert_eq!(socket.get_last_vmci_endpoint()?, None);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn last_vmci_endpoint(&self) -> Result<Option<VmciAddr>>;
+    fn get_last_vmci_endpoint(&self) -> Result<Option<VmciAddr>>;
 
     /// Unbinds the endpoint in `ZMQ_LAST_ENDPOINT`, whatever its transport, and returns it.
     ///
@@ -186,7 +186,7 @@ pub trait SocketExt: sealed::Sealed {
     /// let mut socket = ctx.socket(zmq::PUSH)?;
     /// socket.set_vsock_buffer_max_size(1 << 20)?;
     /// socket.set_vsock_buffer_size(1 << 20)?;
-    /// assert_eq!(socket.vsock_buffer_size()?, 1 << 20);
+    /// assert_eq!(socket.get_vsock_buffer_size()?, 1 << 20);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
     fn set_vsock_buffer_size(&mut self, bytes: u64) -> Result<()>;
@@ -203,10 +203,10 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::PUSH)?;
-    /// assert_eq!(socket.vsock_buffer_size()?, 0);
+    /// assert_eq!(socket.get_vsock_buffer_size()?, 0);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn vsock_buffer_size(&mut self) -> Result<u64>;
+    fn get_vsock_buffer_size(&mut self) -> Result<u64>;
 
     /// Sets the minimum socket buffer size, in bytes, of later vsock and vmci connections
     /// (`ZMQ_VMCI_BUFFER_MIN_SIZE`, the kernel's `SO_VM_SOCKETS_BUFFER_MIN_SIZE`). 0 leaves the
@@ -222,7 +222,7 @@ pub trait SocketExt: sealed::Sealed {
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::PUSH)?;
     /// socket.set_vsock_buffer_min_size(64 << 10)?;
-    /// assert_eq!(socket.vsock_buffer_min_size()?, 64 << 10);
+    /// assert_eq!(socket.get_vsock_buffer_min_size()?, 64 << 10);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
     fn set_vsock_buffer_min_size(&mut self, bytes: u64) -> Result<()>;
@@ -238,10 +238,10 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::PUSH)?;
-    /// assert_eq!(socket.vsock_buffer_min_size()?, 0);
+    /// assert_eq!(socket.get_vsock_buffer_min_size()?, 0);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn vsock_buffer_min_size(&mut self) -> Result<u64>;
+    fn get_vsock_buffer_min_size(&mut self) -> Result<u64>;
 
     /// Sets the maximum socket buffer size, in bytes, of later vsock and vmci connections
     /// (`ZMQ_VMCI_BUFFER_MAX_SIZE`, the kernel's `SO_VM_SOCKETS_BUFFER_MAX_SIZE`). 0 leaves the
@@ -257,7 +257,7 @@ pub trait SocketExt: sealed::Sealed {
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::PUSH)?;
     /// socket.set_vsock_buffer_max_size(4 << 20)?;
-    /// assert_eq!(socket.vsock_buffer_max_size()?, 4 << 20);
+    /// assert_eq!(socket.get_vsock_buffer_max_size()?, 4 << 20);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
     fn set_vsock_buffer_max_size(&mut self, bytes: u64) -> Result<()>;
@@ -273,10 +273,10 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::PUSH)?;
-    /// assert_eq!(socket.vsock_buffer_max_size()?, 0);
+    /// assert_eq!(socket.get_vsock_buffer_max_size()?, 0);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn vsock_buffer_max_size(&mut self) -> Result<u64>;
+    fn get_vsock_buffer_max_size(&mut self) -> Result<u64>;
 
     /// Sets how long the kernel waits for a vsock or vmci connection to be accepted, for
     /// connections made after this call (`ZMQ_VMCI_CONNECT_TIMEOUT`, the kernel's
@@ -298,9 +298,9 @@ pub trait SocketExt: sealed::Sealed {
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::REQ)?;
     /// socket.set_vsock_connect_timeout(Some(Duration::from_millis(2500)))?;
-    /// assert_eq!(socket.vsock_connect_timeout()?, Some(Duration::from_millis(2500)));
+    /// assert_eq!(socket.get_vsock_connect_timeout()?, Some(Duration::from_millis(2500)));
     /// socket.set_vsock_connect_timeout(None)?;
-    /// assert_eq!(socket.vsock_connect_timeout()?, None);
+    /// assert_eq!(socket.get_vsock_connect_timeout()?, None);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
     fn set_vsock_connect_timeout(&mut self, timeout: Option<Duration>) -> Result<()>;
@@ -316,10 +316,10 @@ pub trait SocketExt: sealed::Sealed {
     ///
     /// let ctx = zmq::Context::new();
     /// let mut socket = ctx.socket(zmq::REQ)?;
-    /// assert_eq!(socket.vsock_connect_timeout()?, None);
+    /// assert_eq!(socket.get_vsock_connect_timeout()?, None);
     /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    fn vsock_connect_timeout(&mut self) -> Result<Option<Duration>>;
+    fn get_vsock_connect_timeout(&mut self) -> Result<Option<Duration>>;
 }
 
 impl SocketExt for zmq::Socket {
@@ -339,11 +339,11 @@ impl SocketExt for zmq::Socket {
         connect(self, &addr.to_string())
     }
 
-    fn last_vsock_endpoint(&self) -> Result<Option<VsockAddr>> {
+    fn get_last_vsock_endpoint(&self) -> Result<Option<VsockAddr>> {
         last_endpoint_of(self, "vsock://")
     }
 
-    fn last_vmci_endpoint(&self) -> Result<Option<VmciAddr>> {
+    fn get_last_vmci_endpoint(&self) -> Result<Option<VmciAddr>> {
         last_endpoint_of(self, "vmci://")
     }
 
@@ -363,7 +363,7 @@ impl SocketExt for zmq::Socket {
         set_option(self, BUFFER_SIZE, bytes)
     }
 
-    fn vsock_buffer_size(&mut self) -> Result<u64> {
+    fn get_vsock_buffer_size(&mut self) -> Result<u64> {
         get_option(self, BUFFER_SIZE)
     }
 
@@ -371,7 +371,7 @@ impl SocketExt for zmq::Socket {
         set_option(self, BUFFER_MIN_SIZE, bytes)
     }
 
-    fn vsock_buffer_min_size(&mut self) -> Result<u64> {
+    fn get_vsock_buffer_min_size(&mut self) -> Result<u64> {
         get_option(self, BUFFER_MIN_SIZE)
     }
 
@@ -379,7 +379,7 @@ impl SocketExt for zmq::Socket {
         set_option(self, BUFFER_MAX_SIZE, bytes)
     }
 
-    fn vsock_buffer_max_size(&mut self) -> Result<u64> {
+    fn get_vsock_buffer_max_size(&mut self) -> Result<u64> {
         get_option(self, BUFFER_MAX_SIZE)
     }
 
@@ -387,7 +387,7 @@ impl SocketExt for zmq::Socket {
         set_option(self, CONNECT_TIMEOUT, timeout_to_millis(timeout)?)
     }
 
-    fn vsock_connect_timeout(&mut self) -> Result<Option<Duration>> {
+    fn get_vsock_connect_timeout(&mut self) -> Result<Option<Duration>> {
         Ok(millis_to_timeout(get_option(self, CONNECT_TIMEOUT)?))
     }
 }
