@@ -23,7 +23,7 @@ pub const VMADDR_CID_HYPERVISOR: u32 = 0;
 ///
 /// ```
 /// assert_eq!(zmq_vsock::VMADDR_CID_LOCAL, 1);
-/// assert_eq!(zmq_vsock::VsockAddr::local(5555).cid(), zmq_vsock::VMADDR_CID_LOCAL);
+/// assert_eq!(zmq_vsock::VsockAddr::this_machine(5555).cid(), zmq_vsock::VMADDR_CID_LOCAL);
 /// ```
 pub const VMADDR_CID_LOCAL: u32 = 1;
 
@@ -40,8 +40,9 @@ pub const VMADDR_CID_HOST: u32 = 2;
 /// 1024-65535.
 ///
 /// ```
-/// assert_eq!(zmq_vsock::VMADDR_PORT_ANY, u32::MAX);
-/// assert_eq!(zmq_vsock::VsockAddr::local(zmq_vsock::VMADDR_PORT_ANY).to_string(), "vsock://1:*");
+/// use zmq_vsock::{VsockAddr, VMADDR_PORT_ANY};
+/// assert_eq!(VMADDR_PORT_ANY, u32::MAX);
+/// assert_eq!(VsockAddr::this_machine(VMADDR_PORT_ANY).to_string(), "vsock://1:*");
 /// ```
 pub const VMADDR_PORT_ANY: u32 = u32::MAX;
 

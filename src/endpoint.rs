@@ -169,13 +169,16 @@ pub(crate) fn parse(scheme: Scheme, endpoint: &str) -> Result<Parsed, Error> {
     Ok(Parsed { cid, port })
 }
 
-enum Decimal {
+pub(crate) enum Decimal {
     NotDecimal,
     TooLarge,
 }
 
 /// ASCII digits only (no sign, no blanks); leading zeros are fine, as in libzmq.
-fn parse_decimal(text: &str) -> Result<u32, Decimal> {
+///
+/// Also what [`zap::peer_cid`](crate::zap::peer_cid) accepts as a CID: one rule for a decimal
+/// CID, wherever it is read.
+pub(crate) fn parse_decimal(text: &str) -> Result<u32, Decimal> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Decimal::NotDecimal);
     }

@@ -32,8 +32,9 @@
 //!
 //! `@` in a `vsock://` endpoint is [`VMADDR_CID_LOCAL`], so a [`VsockAddr`] parses it to CID 1.
 //! In a `vmci://` endpoint it is this machine's VMCI context ID, which libzmq looks up when it
-//! binds or connects; a [`VmciAddr`] keeps it as `@` ([`is_this_machine`](VmciAddr::is_this_machine))
-//! and its [`cid`](VmciAddr::cid) makes that same lookup.
+//! binds or connects; a [`VmciAddr`] keeps it as `@` and its [`cid`](VmciAddr::cid) makes that
+//! same lookup. Both types spell "this machine" alike: [`VsockAddr::this_machine`] and
+//! [`VmciAddr::this_machine`] build it, `is_this_machine()` tells it.
 //!
 //! # A vsock server and client (the zmq_vsock(7) example)
 //!

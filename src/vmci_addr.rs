@@ -17,8 +17,9 @@ use crate::error::Error;
 /// The difference is `@`. It means this machine's VMCI context ID, which libzmq looks up with
 /// `VMCISock_GetLocalCID()` only when binding or connecting (and fails with `ENODEV` when there
 /// is none). Parsing therefore cannot turn it into a number: a `VmciAddr` keeps `@` as its own
-/// CID form, [`cid`](Self::cid) returns `None` for it, and it prints back as `vmci://@:PORT`.
-/// [`resolve_cid`](Self::resolve_cid) does the lookup when you need the number.
+/// CID form ([`is_this_machine`](Self::is_this_machine)), and it prints back as `vmci://@:PORT`.
+/// [`cid`](Self::cid) and [`resolve_cid`](Self::resolve_cid) do the lookup when you need the
+/// number.
 ///
 /// ```
 /// use zmq_vsock::VmciAddr;

@@ -36,7 +36,7 @@ use crate::error::Error;
 /// assert_eq!(wildcard, VsockAddr::new(VMADDR_CID_ANY, VMADDR_PORT_ANY));
 /// assert_eq!(wildcard.to_string(), "vsock://*:*");
 ///
-/// assert_eq!("vsock://@:5555".parse::<VsockAddr>()?, VsockAddr::local(5555));
+/// assert_eq!("vsock://@:5555".parse::<VsockAddr>()?, VsockAddr::this_machine(5555));
 /// assert!("vsock://3abc:5555".parse::<VsockAddr>().is_err());
 /// # Ok::<(), zmq_vsock::Error>(())
 /// ```
@@ -58,12 +58,16 @@ impl VsockAddr {
         VsockAddr { cid, port }
     }
 
-    /// `vsock://1:PORT`: this machine over the loopback CID [`VMADDR_CID_LOCAL`].
+    /// `vsock://1:PORT`: this machine, over the loopback CID [`VMADDR_CID_LOCAL`]; what
+    /// `vsock://@:PORT` parses to.
     ///
     /// ```
-    /// assert_eq!(zmq_vsock::VsockAddr::local(5555).to_string(), "vsock://1:5555");
+    /// use zmq_vsock::VsockAddr;
+    /// assert_eq!(VsockAddr::this_machine(5555).to_string(), "vsock://1:5555");
+    /// assert_eq!("vsock://@:5555".parse::<VsockAddr>()?, VsockAddr::this_machine(5555));
+    /// # Ok::<(), zmq_vsock::Error>(())
     /// ```
-    pub const fn local(port: u32) -> Self {
+    pub const fn this_machine(port: u32) -> Self {
         VsockAddr::new(VMADDR_CID_LOCAL, port)
     }
 
@@ -94,10 +98,23 @@ impl VsockAddr {
         self.port
     }
 
+    /// Whether the CID is [`VMADDR_CID_LOCAL`], this machine (`@` parses to it).
+    ///
+    /// ```
+    /// use zmq_vsock::VsockAddr;
+    /// assert!(VsockAddr::this_machine(5555).is_this_machine());
+    /// assert!("vsock://@:5555".parse::<VsockAddr>()?.is_this_machine());
+    /// assert!(!VsockAddr::any(5555).is_this_machine());
+    /// # Ok::<(), zmq_vsock::Error>(())
+    /// ```
+    pub const fn is_this_machine(&self) -> bool {
+        self.cid == VMADDR_CID_LOCAL
+    }
+
     /// The same CID with another port.
     ///
     /// ```
-    /// let addr = zmq_vsock::VsockAddr::local(5555).with_port(6666);
+    /// let addr = zmq_vsock::VsockAddr::this_machine(5555).with_port(6666);
     /// assert_eq!(addr.to_string(), "vsock://1:6666");
     /// ```
     #[must_use]
@@ -119,7 +136,7 @@ impl VsockAddr {
     /// The same CID with the wildcard port, so that binding picks a free port.
     ///
     /// ```
-    /// let addr = zmq_vsock::VsockAddr::local(5555).any_port();
+    /// let addr = zmq_vsock::VsockAddr::this_machine(5555).any_port();
     /// assert_eq!(addr.to_string(), "vsock://1:*");
     /// ```
     #[must_use]
@@ -131,8 +148,8 @@ impl VsockAddr {
     ///
     /// ```
     /// use zmq_vsock::VsockAddr;
-    /// assert!(VsockAddr::local(5555).any_port().is_wildcard_port());
-    /// assert!(!VsockAddr::local(5555).is_wildcard_port());
+    /// assert!(VsockAddr::this_machine(5555).any_port().is_wildcard_port());
+    /// assert!(!VsockAddr::this_machine(5555).is_wildcard_port());
     /// ```
     pub const fn is_wildcard_port(&self) -> bool {
         self.port == VMADDR_PORT_ANY
@@ -143,7 +160,7 @@ impl VsockAddr {
     /// ```
     /// use zmq_vsock::VsockAddr;
     /// assert!(VsockAddr::any(5555).is_wildcard_cid());
-    /// assert!(!VsockAddr::local(5555).is_wildcard_cid());
+    /// assert!(!VsockAddr::this_machine(5555).is_wildcard_cid());
     /// ```
     pub const fn is_wildcard_cid(&self) -> bool {
         self.cid == VMADDR_CID_ANY

@@ -367,17 +367,17 @@ fn safe_buffer_sizes_take_every_u64() {
             socket.set_vsock_buffer_size(value).unwrap();
             socket.set_vsock_buffer_min_size(value).unwrap();
             socket.set_vsock_buffer_max_size(value).unwrap();
-            assert_eq!(socket.vsock_buffer_size().unwrap(), value);
-            assert_eq!(socket.vsock_buffer_min_size().unwrap(), value);
-            assert_eq!(socket.vsock_buffer_max_size().unwrap(), value);
+            assert_eq!(socket.get_vsock_buffer_size().unwrap(), value);
+            assert_eq!(socket.get_vsock_buffer_min_size().unwrap(), value);
+            assert_eq!(socket.get_vsock_buffer_max_size().unwrap(), value);
         }
         // libzmq stores them independently: min above max is the kernel's to clamp.
         socket.set_vsock_buffer_min_size(1 << 20).unwrap();
         socket.set_vsock_buffer_max_size(1 << 10).unwrap();
         socket.set_vsock_buffer_size(u64::MAX).unwrap();
-        assert_eq!(socket.vsock_buffer_min_size().unwrap(), 1 << 20);
-        assert_eq!(socket.vsock_buffer_max_size().unwrap(), 1 << 10);
-        assert_eq!(socket.vsock_buffer_size().unwrap(), u64::MAX);
+        assert_eq!(socket.get_vsock_buffer_min_size().unwrap(), 1 << 20);
+        assert_eq!(socket.get_vsock_buffer_max_size().unwrap(), 1 << 10);
+        assert_eq!(socket.get_vsock_buffer_size().unwrap(), u64::MAX);
     }
 }
 
@@ -402,7 +402,7 @@ fn safe_connect_timeout_refuses_what_libzmq_cannot_hold() {
                 other => panic!("{timeout:?}: expected InvalidOptionValue, got {other:?}"),
             }
             assert_eq!(
-                socket.vsock_connect_timeout().unwrap(),
+                socket.get_vsock_connect_timeout().unwrap(),
                 Some(Duration::from_millis(2500))
             );
             assert_eq!(get_int(socket, TIMEOUT), 2500, "{timeout:?} reached libzmq");
@@ -418,13 +418,13 @@ fn safe_connect_timeout_refuses_what_libzmq_cannot_hold() {
             socket.set_vsock_connect_timeout(Some(timeout)).unwrap();
             assert_eq!(get_int(socket, TIMEOUT), millis, "{timeout:?}");
             assert_eq!(
-                socket.vsock_connect_timeout().unwrap(),
+                socket.get_vsock_connect_timeout().unwrap(),
                 Some(Duration::from_millis(millis as u64))
             );
         }
         socket.set_vsock_connect_timeout(None).unwrap();
         assert_eq!(get_int(socket, TIMEOUT), -1);
-        assert_eq!(socket.vsock_connect_timeout().unwrap(), None);
+        assert_eq!(socket.get_vsock_connect_timeout().unwrap(), None);
     }
 }
 
@@ -434,18 +434,18 @@ fn safe_connect_timeout_reads_what_raw_callers_set() {
     for socket in &mut sockets {
         set_int(socket, TIMEOUT, 0).unwrap();
         assert_eq!(
-            socket.vsock_connect_timeout().unwrap(),
+            socket.get_vsock_connect_timeout().unwrap(),
             None,
             "0 is the kernel's default"
         );
         set_int(socket, TIMEOUT, i32::MAX).unwrap();
         assert_eq!(
-            socket.vsock_connect_timeout().unwrap(),
+            socket.get_vsock_connect_timeout().unwrap(),
             Some(Duration::from_millis(i32::MAX as u64))
         );
         assert_eq!(set_int(socket, TIMEOUT, -2), Err(libc::EINVAL));
         assert_eq!(
-            socket.vsock_connect_timeout().unwrap(),
+            socket.get_vsock_connect_timeout().unwrap(),
             Some(Duration::from_millis(i32::MAX as u64))
         );
     }
