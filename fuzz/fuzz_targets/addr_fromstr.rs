@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
         let port = u32::from_le_bytes(pair[4..].try_into().unwrap());
         for addr in [
             VsockAddr::new(cid, port),
-            VsockAddr::local(port),
+            VsockAddr::this_machine(port),
             VsockAddr::any(port),
         ] {
             assert_eq!(addr.to_string().parse::<VsockAddr>().unwrap(), addr);
