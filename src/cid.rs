@@ -49,10 +49,15 @@ pub const VMADDR_PORT_ANY: u32 = u32::MAX;
 /// Linux's `IOCTL_VM_SOCKETS_GET_LOCAL_CID` (linux/vm_sockets.h): `_IO(7, 0xb9)`.
 const IOCTL_VM_SOCKETS_GET_LOCAL_CID: u32 = 0x7b9;
 
-/// The error both lookups give when the machine has no CID: `ENODEV`, the errno libzmq
-/// reports when it cannot resolve `@`, so that "no CID" looks the same everywhere.
-fn no_local_cid() -> io::Error {
-    io::Error::from_raw_os_error(libc::ENODEV)
+/// What both lookups make of the kernel's answer: [`VMADDR_CID_ANY`] means "no CID here" and
+/// becomes `ENODEV`, the errno libzmq reports when it cannot resolve `@`, so that "no CID"
+/// looks the same everywhere; any other value is the CID.
+fn cid_from_answer(answer: u32) -> io::Result<u32> {
+    if answer == VMADDR_CID_ANY {
+        Err(io::Error::from_raw_os_error(libc::ENODEV))
+    } else {
+        Ok(answer)
+    }
 }
 
 /// This machine's vsock CID, as the kernel reports it through `/dev/vsock`.
@@ -66,9 +71,19 @@ fn no_local_cid() -> io::Error {
 /// - `/dev/vsock` cannot be opened: that error as is (kind [`io::ErrorKind::NotFound`] when the
 ///   vsock module is not loaded).
 /// - The ioctl fails: its errno.
-/// - The ioctl answers [`VMADDR_CID_ANY`], which some kernels do when no vsock transport has a
+/// - The ioctl answers [`VMADDR_CID_ANY`], which the kernel does when no vsock transport has a
 ///   CID for this machine: `ENODEV` (`err.raw_os_error() == Some(libc::ENODEV)`), the same
 ///   error as [`vmci_local_cid`] and as libzmq's own `@` lookup.
+///
+/// # Kernels before mid-2025
+///
+/// With only the `vsock_loopback` transport loaded (no virtio, VMCI or Hyper-V device), the
+/// kernel's answer changed with the fix "vsock: Fix IOCTL_VM_SOCKETS_GET_LOCAL_CID to check also
+/// transport_local" (2025, backported to the stable kernels): kernels with it answer
+/// [`VMADDR_CID_LOCAL`] (1), so this returns `Ok(1)`; kernels without it answer
+/// [`VMADDR_CID_ANY`], so this returns `ENODEV`. On a machine with a guest or host transport
+/// both answer the real CID. `vsock://@:PORT` does not depend on it (`@` is always CID 1 for
+/// vsock), but `vmci://@:PORT` does: see [`vmci_local_cid`].
 ///
 /// ```
 /// match zmq_vsock::local_cid() {
@@ -92,10 +107,7 @@ pub fn local_cid() -> io::Result<u32> {
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
-    if cid == VMADDR_CID_ANY {
-        return Err(no_local_cid());
-    }
-    Ok(cid)
+    cid_from_answer(cid)
 }
 
 /// This machine's VMCI context ID, from libzmq's `VMCISock_GetLocalCID()`.
@@ -109,6 +121,10 @@ pub fn local_cid() -> io::Result<u32> {
 /// [`VMADDR_CID_ANY`], meaning there is no VMCI/vsock device; libzmq fails binding or connecting
 /// `vmci://@:PORT` with the same errno then.
 ///
+/// It asks the same ioctl as [`local_cid`], so on a kernel before mid-2025 with only the
+/// `vsock_loopback` transport (see there) it is `ENODEV`, and binding or connecting
+/// `vmci://@:PORT` fails with `ENODEV`; with the fix it is 1.
+///
 /// ```
 /// match zmq_vsock::vmci_local_cid() {
 ///     Ok(cid) => println!("this machine is vmci://{cid}:PORT"),
@@ -117,9 +133,35 @@ pub fn local_cid() -> io::Result<u32> {
 /// ```
 pub fn vmci_local_cid() -> io::Result<u32> {
     // SAFETY: takes no arguments and only reads the local CID.
-    let cid = unsafe { zmq_sys::VMCISock_GetLocalCID() };
-    if cid == VMADDR_CID_ANY {
-        return Err(no_local_cid());
+    cid_from_answer(unsafe { zmq_sys::VMCISock_GetLocalCID() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kernels_any_answer_is_enodev_and_every_other_is_the_cid() {
+        // What a kernel before the mid-2025 fix answers with only vsock_loopback loaded.
+        let err = cid_from_answer(VMADDR_CID_ANY).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENODEV));
+        // What a fixed kernel answers there, a guest, a host, and the largest real CID.
+        for cid in [VMADDR_CID_LOCAL, 3, VMADDR_CID_HOST, u32::MAX - 1] {
+            assert_eq!(cid_from_answer(cid).unwrap(), cid);
+        }
     }
-    Ok(cid)
+
+    #[test]
+    fn both_lookups_agree_with_the_kernel() {
+        // One ioctl behind both (ours on Linux): the same CID or the same error.
+        match (local_cid(), vmci_local_cid()) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => {
+                // /dev/vsock missing is NotFound for local_cid; VMCISock_GetLocalCID folds
+                // every failure into VMADDR_CID_ANY, which is ENODEV.
+                assert_eq!(b.raw_os_error(), Some(libc::ENODEV), "{a} / {b}");
+            }
+            (a, b) => panic!("local_cid {a:?} but vmci_local_cid {b:?}"),
+        }
+    }
 }

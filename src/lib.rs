@@ -36,6 +36,13 @@
 //! same lookup. Both types spell "this machine" alike: [`VsockAddr::this_machine`] and
 //! [`VmciAddr::this_machine`] build it, `is_this_machine()` tells it.
 //!
+//! That lookup is the kernel's local-CID ioctl ([`vmci_local_cid`], [`local_cid`]). On a machine
+//! whose only vsock transport is `vsock_loopback` (a test VM), kernels with the mid-2025 fix
+//! "vsock: Fix IOCTL_VM_SOCKETS_GET_LOCAL_CID to check also transport_local" answer 1, so
+//! `vmci://@:PORT` is CID 1; older kernels answer "any", so both functions return `ENODEV` and
+//! binding or connecting `vmci://@:PORT` fails with `ENODEV`. `vsock://@:PORT` is CID 1 on
+//! every kernel.
+//!
 //! # A vsock server and client (the zmq_vsock(7) example)
 //!
 //! The server binds every CID of its machine on port 5555:
