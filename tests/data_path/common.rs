@@ -1,19 +1,44 @@
-//! Shared helpers of the data-path tests (tests/data_path_*.rs).
+//! Shared helpers of the data-path tests (the modules of tests/data_path/,
+//! one test binary).
 //!
-//! Every test there runs once per scheme (`vsock::NAME` and `vmci::NAME`, see
-//! [`per_scheme_tests!`]), starts with `require_data_path!()`, and connects
-//! only through [`connect`], which runs the vsock connect guard right before
-//! every `connect`. Every socket made by [`socket`] has a receive and a send
-//! timeout and linger 0, so a lost message fails the test instead of hanging
-//! it.
+//! Every test there runs once per scheme (`MODULE::vsock::NAME` and
+//! `MODULE::vmci::NAME`, see [`per_scheme_tests!`]), starts with
+//! `require_data_path!()`, and connects only through [`connect`], which runs
+//! the vsock connect guard right before every `connect`. Every socket made by
+//! [`socket`] has a receive and a send timeout and linger 0, so a lost message
+//! fails the test instead of hanging it.
 //!
-//! Ports: vsock:// and vmci:// share the kernel's AF_VSOCK port space, so a
-//! fixed port is always taken through [`Scheme::port`], which gives each
-//! scheme its own number. Most tests bind a wildcard port instead.
+//! One process: libtest runs the tests of every module on parallel threads of
+//! the same process, so whatever is process-wide is shared by all of them.
+//! Tests that count the whole process's fds run alone: they take
+//! [`exclusive_turn`], every other test [`shared_turn`] (the tests that
+//! [`per_scheme_tests!`] makes do so themselves; a plain `#[test]` of this
+//! binary starts with `let _turn = shared_turn();`).
+//!
+//! Ports: vsock:// and vmci:// share the kernel's AF_VSOCK port space, and so
+//! do all the modules, whose tests run at the same time. Most tests bind a
+//! wildcard port (the kernel picks one, starting from a random number above
+//! 1023 at each boot and counting up); a fixed port is always taken through
+//! [`Scheme::port`], which gives each scheme its own number, from its
+//! module's block:
+//!
+//! | ports | module |
+//! | --- | --- |
+//! | 5555 | seed (both schemes, one test at a time: the man pages' port) |
+//! | 20100-20111 | seed |
+//! | 20200-20221 | resilience (nobody listens there) |
+//! | 20300-20311 | monitor |
+//! | 20400-20411 | fds (20410-20411: nobody listens there) |
+//! | 20500-20579 | faults (20520-20579: nobody listens there) |
+//!
+//! A new fixed port goes in its module's block (or a new block), never in
+//! another module's: a port where "nobody listens" must stay that way while
+//! every other test runs.
 
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Receive and send timeout of every test socket. Generous, because the test
@@ -28,16 +53,20 @@ pub const SETTLE: Duration = Duration::from_secs(20);
 pub const CID_LOCAL: u32 = 1;
 
 /// One test function per scheme: `per_scheme_tests!(a, b)` makes the tests
-/// `vsock::a`, `vmci::a`, `vsock::b`, `vmci::b`, each of which starts with
-/// `require_data_path!()` and calls `a(Scheme::Vsock)` and so on. Test files
-/// declare `#[macro_use] mod common;`.
+/// `vsock::a`, `vmci::a`, `vsock::b`, `vmci::b` (in the module that invokes
+/// it), each of which starts with `require_data_path!()`, takes a
+/// [`shared_turn`] and calls `a(Scheme::Vsock)` and so on.
+/// `per_scheme_tests!(exclusive: a, b)` takes an [`exclusive_turn`] instead:
+/// for tests that count the process's fds. Modules `use crate::common::*;`
+/// (main.rs declares `#[macro_use] mod common;` first).
 macro_rules! per_scheme_tests {
-    ($($name:ident),* $(,)?) => {
+    (@tests $turn:ident; $($name:ident),*) => {
         mod vsock {
             $(
                 #[test]
                 fn $name() {
                     zmq_vsock_testkit::require_data_path!();
+                    let _turn = $crate::common::$turn();
                     super::$name($crate::common::Scheme::Vsock);
                 }
             )*
@@ -47,11 +76,43 @@ macro_rules! per_scheme_tests {
                 #[test]
                 fn $name() {
                     zmq_vsock_testkit::require_data_path!();
+                    let _turn = $crate::common::$turn();
                     super::$name($crate::common::Scheme::Vmci);
                 }
             )*
         }
     };
+    (exclusive: $($name:ident),* $(,)?) => {
+        per_scheme_tests!(@tests exclusive_turn; $($name),*);
+    };
+    ($($name:ident),* $(,)?) => {
+        per_scheme_tests!(@tests shared_turn; $($name),*);
+    };
+}
+
+/// Turns of the tests of this binary: any number of tests hold a
+/// [`shared_turn`] at once, an [`exclusive_turn`] waits until none does and
+/// keeps every other test waiting (on Linux std's RwLock lets no new reader
+/// in while a writer waits, so an exclusive test is not starved; the price is
+/// that a test thread may idle while the exclusive test waits for the longest
+/// test still running).
+static TURNS: RwLock<()> = RwLock::new(());
+
+/// What every test of this binary holds while it runs, except the ones that
+/// hold an [`exclusive_turn`].
+pub fn shared_turn() -> RwLockReadGuard<'static, ()> {
+    // A failed test does not stop the others.
+    TURNS.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// For a test that needs the process to itself: one that counts the whole
+/// process's fds (`/proc/self/fd`), which every other test's sockets,
+/// contexts, threads and child processes would change. The tests before it
+/// have returned, so their contexts are terminated and their fds closed;
+/// nothing they started may outlive them (join helper threads, reap
+/// children).
+pub fn exclusive_turn() -> RwLockWriteGuard<'static, ()> {
+    TURNS.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +140,9 @@ impl Scheme {
     }
 
     /// A fixed port for this scheme: `base` for vsock, `base + 1` for vmci,
-    /// so that the two tests of a pair can run at the same time.
+    /// so that the two tests of a pair can run at the same time. `base` is
+    /// in the calling module's block (see the table in this module's
+    /// documentation).
     pub fn port(self, base: u32) -> u32 {
         match self {
             Scheme::Vsock => base,
@@ -280,7 +343,9 @@ fn set_raw_option(s: &mut zmq::Socket, option: u32, value: &[u8]) -> Result<(), 
 }
 
 /// Raises this process's soft RLIMIT_NOFILE to the hard limit (tests with
-/// hundreds of connections need more than the usual 1024).
+/// hundreds of connections need more than the usual 1024). Process-wide, for
+/// every test running at the time; it only ever raises the limit, to the
+/// same value, so concurrent calls and other tests are unaffected.
 pub fn raise_fd_limit() {
     // SAFETY: plain get/setrlimit on a local struct.
     unsafe {

@@ -2,29 +2,25 @@
 //! with `cargo vm-test`), through rust-zmq: 1,000 connect/close cycles leave
 //! none behind, whether the connections were made or refused.
 //!
-//! The count is the whole process's (`/proc/self/fd`), so the tests of this
-//! file take turns, and each compares against a baseline taken once its
-//! context is running (its I/O thread and reaper own fds of their own).
+//! The count is the whole process's (`/proc/self/fd`), and every module of
+//! this binary runs in that process: these tests run alone (an
+//! [`exclusive_turn`], see `per_scheme_tests!(exclusive: ...)`; every other
+//! test holds a shared turn), and each compares against a baseline taken once
+//! its context is running (its I/O thread and reaper own fds of their own).
 //! Closing is asynchronous in libzmq (the reaper and the I/O thread close a
 //! socket's fds a moment later), so the final count is awaited, bounded.
 
-#[macro_use]
-mod common;
-
-use common::*;
-use std::sync::Mutex;
+use crate::common::*;
 use zmq::SocketEvent::{CONNECTED, CONNECT_RETRIED};
 use zmq_vsock_testkit::open_fd_count;
 
 per_scheme_tests!(
+    exclusive:
     connect_close_cycles_leave_no_fd_behind,
     refused_connect_close_cycles_leave_no_fd_behind,
 );
 
 const CYCLES: usize = 1000;
-
-/// One fd-counting test at a time.
-static FD_COUNTING: Mutex<()> = Mutex::new(());
 
 /// Under the emulated CPU the reaper can fall hundreds of sockets behind a
 /// tight loop of closes; past `baseline + 200` open fds, wait (bounded) for it
@@ -70,9 +66,6 @@ fn assert_back_to(baseline: usize, what: &str) {
 }
 
 fn connect_close_cycles_leave_no_fd_behind(scheme: Scheme) {
-    let _turn = FD_COUNTING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let ctx = context();
     let server = socket(&ctx, zmq::REP);
     let port = scheme.port(20400);
@@ -113,9 +106,6 @@ fn connect_close_cycles_leave_no_fd_behind(scheme: Scheme) {
 }
 
 fn refused_connect_close_cycles_leave_no_fd_behind(scheme: Scheme) {
-    let _turn = FD_COUNTING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let ctx = context();
     // A socket that stays open: the context's threads run, and nothing is
     // being closed when the baseline is taken.

@@ -1,18 +1,13 @@
 //! CURVE security over vsock:// and vmci:// on a real kernel vsock (the `curve` feature, which
-//! builds libzmq with libsodium; run with `cargo vm-test --features curve --test
-//! data_path_curve`): a CURVE server and client exchange messages, the server's ZAP handler sees
-//! the client's key and CID, and a client with the wrong server key, or a CID the handler
-//! refuses, never gets a message through.
-
-#![cfg(feature = "curve")]
-
-#[macro_use]
-mod common;
+//! builds libzmq with libsodium: main.rs declares this module only with it; run with
+//! `cargo vm-test --features curve --test data_path -- curve::`): a CURVE server and client
+//! exchange messages, the server's ZAP handler sees the client's key and CID, and a client with
+//! the wrong server key, or a CID the handler refuses, never gets a message through.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use zmq::SocketEvent::{HANDSHAKE_FAILED_AUTH, HANDSHAKE_FAILED_PROTOCOL, HANDSHAKE_SUCCEEDED};
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
 
@@ -31,6 +26,7 @@ const PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: u32 = 0x1100_0001;
 
 #[test]
 fn libzmq_has_curve() {
+    let _turn = shared_turn();
     // Not a data-path test: the `curve` feature built libzmq with CURVE.
     assert_eq!(zmq::has("curve"), Some(true));
     let pair = zmq::CurveKeyPair::new().expect("zmq_curve_keypair");

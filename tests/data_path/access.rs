@@ -1,16 +1,13 @@
 //! Access control by peer CID over vsock:// and vmci:// on a real kernel vsock (run with
-//! `cargo vm-test --test data_path_access`): the `Peer-Address` property of received messages
+//! `cargo vm-test --test data_path -- access::`): the `Peer-Address` property of received messages
 //! and the address of ZAP requests are the peer's CID in decimal ("1": in the test VM every
 //! connection comes from VMADDR_CID_LOCAL), and zmq_vsock::zap's handler lets an allowed CID's
 //! messages through and never delivers a denied one's.
 
-#[macro_use]
-mod common;
-
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use zmq::SocketEvent::{HANDSHAKE_FAILED_AUTH, HANDSHAKE_SUCCEEDED};
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapReply, ZapRequest};
 
@@ -285,6 +282,7 @@ fn a_stopped_handler_checks_nothing(scheme: Scheme) {
 
 #[test]
 fn policies_decide_by_cid() {
+    let _turn = shared_turn();
     // Not a data-path test: the policy logic the handler runs.
     let request = ZapRequest::new(DOMAIN, "1", "NULL");
     assert_eq!(CidPolicy::allow([1]).reply(&request).status.code(), "200");

@@ -4,10 +4,7 @@
 //! with the CID and port of the socket they are about, and the fd that
 //! ACCEPTED and CONNECTED carry is that AF_VSOCK socket.
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use zmq::SocketEvent::{ACCEPTED, CLOSED, CONNECTED, DISCONNECTED, LISTENING};
 
 per_scheme_tests!(
@@ -231,6 +228,7 @@ fn connect_to_at_sign_names_the_cid(scheme: Scheme) {
 
 #[test]
 fn printed_endpoints_parse_strictly() {
+    let _turn = shared_turn();
     // The parser the assertions above rely on.
     assert_eq!(
         parse_printed("vsock://*:2009915729"),

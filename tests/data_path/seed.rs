@@ -4,10 +4,7 @@
 //! `@` (this machine), and a wildcard port read back from ZMQ_LAST_ENDPOINT,
 //! unbound by that string and bound again.
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::sync::Mutex;
 
 per_scheme_tests!(

@@ -4,10 +4,7 @@
 //! with explicit routing ids, multipart messages, and message sizes from 0
 //! bytes to 16 MiB with their contents checked.
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

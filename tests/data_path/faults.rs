@@ -1,5 +1,5 @@
 //! Faults over vsock:// and vmci:// on a real kernel vsock (run with
-//! `cargo vm-test --test data_path_faults`), through rust-zmq:
+//! `cargo vm-test --test data_path -- faults::`), through rust-zmq:
 //!
 //! - the receiving process is killed (SIGKILL) in the middle of a stream and
 //!   a new one starts on the same endpoint: the sender neither crashes nor
@@ -12,14 +12,15 @@
 //!
 //! The receiver of the first test is this test binary itself, started again
 //! (`std::env::current_exe()`) with [`CHILD_VAR`] set: it then runs only
-//! [`fault_child_receiver`], which binds a PULL socket on the endpoint in the
-//! variable and prints every message it gets on stdout. The children only
-//! bind; every connect is made here, to CID 1, through the guard.
+//! [`fault_child_receiver`] (`faults::fault_child_receiver`, given with
+//! `--exact`), which binds a PULL socket on the endpoint in the variable and
+//! prints every message it gets on stdout. The children only bind; every
+//! connect is made here, to CID 1, through the guard. Each child's pipe and
+//! its reader thread are gone when its test returns (see `Receiver`'s
+//! `Drop`), so nothing of this module outlives its tests while the fd
+//! counting tests of `fds` run.
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,6 +51,7 @@ const CHILD_VAR: &str = "ZMQ_VSOCK_FAULTS_CHILD_ENDPOINT";
 /// through the test harness's capture.
 #[test]
 fn fault_child_receiver() {
+    let _turn = shared_turn();
     let Some(endpoint) = std::env::var_os(CHILD_VAR) else {
         return;
     };
@@ -89,9 +91,20 @@ enum Line {
     Eof,
 }
 
+/// The name libtest knows [`fault_child_receiver`] by: its path from the
+/// crate root (`faults::fault_child_receiver`).
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_crate, module)) => format!("{module}::fault_child_receiver"),
+        None => "fault_child_receiver".to_owned(),
+    }
+}
+
 /// A running child receiver and what it has printed so far.
 struct Receiver {
     child: Child,
+    /// The thread that reads the child's stdout (it ends at EOF).
+    reader: Option<std::thread::JoinHandle<()>>,
     lines: mpsc::Receiver<Line>,
     got: Vec<u64>,
     ended: bool,
@@ -103,7 +116,7 @@ impl Receiver {
     fn start(name: &'static str, endpoint: &str) -> Receiver {
         let exe = std::env::current_exe().expect("current_exe");
         let mut child = Command::new(exe)
-            .args(["--exact", "fault_child_receiver", "--nocapture", "--test-threads=1", "-q"])
+            .args(["--exact", &child_test_name(), "--nocapture", "--test-threads=1", "-q"])
             .env(CHILD_VAR, endpoint)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -113,7 +126,7 @@ impl Receiver {
             .expect("start the child receiver");
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 // The harness may print its own words around ours ("running
@@ -136,6 +149,7 @@ impl Receiver {
         });
         Receiver {
             child,
+            reader: Some(reader),
             lines,
             got: Vec::new(),
             ended: false,
@@ -218,11 +232,18 @@ impl Receiver {
 }
 
 impl Drop for Receiver {
-    /// A test that fails half-way leaves no child behind.
+    /// A test that fails half-way leaves no child behind; and no test leaves
+    /// the reader thread and its end of the child's stdout pipe behind (the
+    /// fd tests of this binary count the process's fds once this module's
+    /// tests have returned).
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+        // The child is gone, so its stdout is at EOF and the reader ends.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
         }
     }
 }

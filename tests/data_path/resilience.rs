@@ -7,10 +7,7 @@
 //! "Nobody listens" is always a port on CID 1 (the safety rule allows no
 //! other CID, even in the VM).
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use zmq::SocketEvent::{
