@@ -40,6 +40,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+use zmq_vsock::{VmciAddr, VsockAddr, VMADDR_CID_ANY, VMADDR_PORT_ANY};
 
 /// Receive and send timeout of every test socket. Generous, because the test
 /// VM's CPU is emulated; a healthy test never waits this long.
@@ -169,38 +170,32 @@ pub struct Printed {
     pub port: u32,
 }
 
-/// Parses an endpoint libzmq printed, strictly (decimal digits only, split at
-/// the last colon).
+/// Parses an endpoint libzmq printed, with the crate's parsers, and checks it is in the
+/// form libzmq prints: canonical (what `Display` gives back: no `@`, no `-1`, no leading
+/// zeros) and with a real port.
 pub fn parse_printed(endpoint: &str) -> Result<Printed, String> {
-    let (scheme, address) = endpoint
-        .split_once("://")
-        .ok_or_else(|| format!("'{endpoint}' has no '://'"))?;
-    let scheme = match scheme {
-        "vsock" => Scheme::Vsock,
-        "vmci" => Scheme::Vmci,
-        other => return Err(format!("'{endpoint}': unexpected scheme '{other}'")),
+    let (scheme, cid, port, canonical) = match endpoint.split_once("://") {
+        Some(("vsock", _)) => {
+            let addr = endpoint.parse::<VsockAddr>().map_err(|e| e.to_string())?;
+            (Scheme::Vsock, addr.cid(), addr.port(), addr.to_string())
+        }
+        Some(("vmci", _)) => {
+            let addr = endpoint.parse::<VmciAddr>().map_err(|e| e.to_string())?;
+            if addr.is_this_machine() {
+                return Err(format!("'{endpoint}': libzmq prints the CID, not '@'"));
+            }
+            (Scheme::Vmci, addr.cid(), addr.port(), addr.to_string())
+        }
+        _ => return Err(format!("'{endpoint}': not a vsock:// or vmci:// endpoint")),
     };
-    let (cid, port) = address
-        .rsplit_once(':')
-        .ok_or_else(|| format!("'{endpoint}' has no ':' between CID and port"))?;
-    let cid = match cid {
-        "*" => Cid::Any,
-        digits => Cid::Number(
-            decimal_u32(digits).ok_or_else(|| format!("'{endpoint}': bad CID '{digits}'"))?,
-        ),
-    };
-    let port = decimal_u32(port).ok_or_else(|| format!("'{endpoint}': bad port '{port}'"))?;
-    if port == u32::MAX {
+    if canonical != endpoint {
+        return Err(format!("'{endpoint}' is not as libzmq prints it ('{canonical}')"));
+    }
+    if port == VMADDR_PORT_ANY {
         return Err(format!("'{endpoint}': the port is VMADDR_PORT_ANY"));
     }
+    let cid = if cid == VMADDR_CID_ANY { Cid::Any } else { Cid::Number(cid) };
     Ok(Printed { scheme, cid, port })
-}
-
-fn decimal_u32(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// A context for one test (each test has its own, so one test's sockets and
@@ -230,8 +225,10 @@ pub fn bind(s: &zmq::Socket, endpoint: &str) {
         .unwrap_or_else(|e| panic!("bind {endpoint}: {e}"));
 }
 
-/// Binds, retrying EADDRINUSE for a while: closing or unbinding a listener is
-/// asynchronous in libzmq (its I/O thread closes the fd a moment later).
+/// Binds, retrying EADDRINUSE for a while: closing a socket (or its process
+/// dying) frees its listener's port a moment later, on libzmq's I/O thread or
+/// in the kernel. Not needed after `zmq_unbind`, which returns once the port
+/// of a vsock or vmci listener is free (tests/unbind_rebind.rs).
 pub fn bind_retry(s: &zmq::Socket, endpoint: &str) {
     let deadline = Instant::now() + SETTLE;
     loop {

@@ -429,7 +429,7 @@ fn flood(scheme: Scheme, buffer: Option<u64>) {
         for s in [&mut pull, &mut push] {
             s.set_vsock_buffer_max_size(bytes).unwrap();
             s.set_vsock_buffer_size(bytes).unwrap();
-            assert_eq!(s.vsock_buffer_size().unwrap(), bytes);
+            assert_eq!(s.get_vsock_buffer_size().unwrap(), bytes);
         }
     }
     let watched = (CONNECTED.to_raw() | ACCEPTED.to_raw() | DISCONNECTED.to_raw()) as i32;
