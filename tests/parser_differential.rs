@@ -10,7 +10,7 @@ use zmq_vsock_testkit::differential::{check, check_bytes, Parsed};
 
 const ANY: u32 = u32::MAX;
 
-/// Inputs whose meaning is fixed by DESIGN.md ("Endpoint semantics"), with what both parsers
+/// Inputs whose meaning is fixed by DESIGN.md ("Endpoint grammar"), with what both parsers
 /// must make of them.
 #[test]
 fn tricky_cases_table() {
