@@ -180,11 +180,12 @@ impl Receiver {
     }
 
     fn wait_ready(&mut self) -> String {
-        match self.lines.recv_timeout(SETTLE) {
+        let timeout = startup_timeout();
+        match self.lines.recv_timeout(timeout) {
             Ok(Line::Ready(endpoint)) => endpoint,
             Ok(Line::Eof) => panic!("{}: exited before binding", self.name),
             Ok(_) => panic!("{}: printed something before READY", self.name),
-            Err(_) => panic!("{}: not ready within {SETTLE:?}", self.name),
+            Err(_) => panic!("{}: not ready within {timeout:?}", self.name),
         }
     }
 
@@ -388,6 +389,21 @@ fn receiver_killed_mid_stream_and_restarted(scheme: Scheme) {
 
 /// Messages of the flood, 16 bytes each: about 20 s in the test VM
 /// (emulated CPU, unoptimized build, two tests at a time).
+/// How long a receiver process may take to start and bind: [`SETTLE`], times
+/// `ZMQ_VSOCK_STARTUP_SLOWDOWN` (tools/valgrind-test sets it: under memcheck, a
+/// child of the one data-path binary, which holds every module, takes longer
+/// than 20 s to start on the emulated CPU while the other modules run).
+fn startup_timeout() -> Duration {
+    match std::env::var("ZMQ_VSOCK_STARTUP_SLOWDOWN") {
+        Err(_) => SETTLE,
+        Ok(v) => SETTLE
+            * v.parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0)
+                .unwrap_or_else(|| panic!("ZMQ_VSOCK_STARTUP_SLOWDOWN={v:?} is not a positive number")),
+    }
+}
+
 /// `ZMQ_VSOCK_FLOOD_MESSAGES` overrides it (tools/sanitize-test sets fewer:
 /// instrumented code is several times slower, and what it checks is the code
 /// paths, not the volume).
