@@ -22,7 +22,10 @@ use crate::error::{EndpointPart, Error, Result};
 ///   unbinding removes the socket file, and `zmq_unbind` returns once it is gone, so binding
 ///   again right away succeeds.
 ///
-/// Nothing here uses AF_VSOCK: both ends on the host are unix sockets.
+/// Nothing here uses AF_VSOCK: both ends on the host are unix sockets. The VMM's socket carries
+/// no guest CID, so the `Peer-Address` of messages (and the ZAP address) is what libzmq gives
+/// any unix socket, `localhost:UID:GID:PID` of the VMM process with glibc, and a
+/// [`CidPolicy`](crate::zap::CidPolicy) refuses such peers.
 ///
 /// [`Display`](fmt::Display) prints exactly what libzmq prints in `ZMQ_LAST_ENDPOINT`, and
 /// [`FromStr`] parses that back. The grammar is strict, and what it accepts is exactly what

@@ -112,7 +112,8 @@
 //!   by connecting to `vsock://2:PORT` (the host, [`VMADDR_CID_HOST`]).
 //!
 //! A connection through the VMM carries no guest CID: its `Peer-Address` is what libzmq gives
-//! any unix socket, and a [`zap::CidPolicy`] refuses it.
+//! any unix socket (`localhost:UID:GID:PID` of the VMM process), and a [`zap::CidPolicy`]
+//! refuses it.
 //!
 //! ```
 //! use zmq_vsock::{HvsockAddr, SocketExt};
