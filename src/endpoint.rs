@@ -1,5 +1,6 @@
 //! The one parser and printer behind [`VsockAddr`](crate::VsockAddr) and
-//! [`VmciAddr`](crate::VmciAddr): `SCHEME://CID:PORT`, split at the last `:`.
+//! [`VmciAddr`](crate::VmciAddr): `SCHEME://CID:PORT`, split at the last `:`; and the one
+//! parser behind [`HvsockAddr`](crate::HvsockAddr): `hvsock://PATH:PORT`, split the same way.
 //!
 //! Strict on purpose: libzmq 4.3.5's own parser (strtoul) also takes signs, leading blanks and
 //! trailing bytes (`3abc` is CID 3), so a typo binds something else instead of failing.
@@ -30,19 +31,26 @@ impl Scheme {
             Scheme::Vmci => "vmci://",
         }
     }
+}
 
-    /// The type that parses this scheme, for the hint when the other one was given.
-    const fn type_name(self) -> &'static str {
-        match self {
-            Scheme::Vsock => "VsockAddr",
-            Scheme::Vmci => "VmciAddr",
-        }
-    }
+/// Every scheme of this crate and the type that parses it, for the hint when an endpoint of
+/// another one was given.
+const SCHEME_TYPES: &[(&str, &str)] = &[
+    ("vsock", "VsockAddr"),
+    ("vmci", "VmciAddr"),
+    ("hvsock", "HvsockAddr"),
+];
 
-    fn from_name(name: &str) -> Option<Scheme> {
-        [Scheme::Vsock, Scheme::Vmci]
-            .into_iter()
-            .find(|scheme| scheme.name() == name)
+/// Why `endpoint` does not start with `expected://`.
+fn wrong_scheme_reason(expected: &str, endpoint: &str) -> String {
+    match endpoint.split_once("://") {
+        Some((found, _)) => match SCHEME_TYPES.iter().find(|(name, _)| *name == found) {
+            Some((name, type_name)) => format!(
+                "scheme {found:?} is not {expected:?} (parse {name}:// endpoints as {type_name})"
+            ),
+            None => format!("scheme {found:?} is not {expected:?}"),
+        },
+        None => format!("missing the {:?} prefix", format!("{expected}://")),
     }
 }
 
@@ -72,19 +80,10 @@ pub(crate) fn parse(scheme: Scheme, endpoint: &str) -> Result<Parsed, Error> {
     };
 
     let Some(address) = endpoint.strip_prefix(scheme.prefix()) else {
-        let reason = match endpoint.split_once("://") {
-            Some((found, _)) => match Scheme::from_name(found) {
-                Some(other) => format!(
-                    "scheme {found:?} is not {:?} (parse {}:// endpoints as {})",
-                    scheme.name(),
-                    other.name(),
-                    other.type_name()
-                ),
-                None => format!("scheme {found:?} is not {:?}", scheme.name()),
-            },
-            None => format!("missing the {:?} prefix", scheme.prefix()),
-        };
-        return Err(fail(EndpointPart::Scheme, reason));
+        return Err(fail(
+            EndpointPart::Scheme,
+            wrong_scheme_reason(scheme.name(), endpoint),
+        ));
     };
 
     // The last ':' separates, as in libzmq: "1:2:3" is CID "1:2", which is then rejected.
@@ -204,6 +203,127 @@ impl fmt::Display for Field {
     }
 }
 
+// ------------------------------------------------------------ hvsock://PATH:PORT
+
+/// The scheme of hybrid vsock endpoints.
+pub(crate) const HVSOCK: &str = "hvsock";
+pub(crate) const HVSOCK_PREFIX: &str = "hvsock://";
+
+/// The longest `PATH_PORT` in bytes: a unix socket address holds 108 (`sun_path`), the NUL
+/// included.
+pub(crate) const MAX_UDS_PATH: usize = 107;
+
+/// Parses `hvsock://PATH:PORT` (split at the last `:`) into PATH and PORT: what libzmq's
+/// `zmq_hvsock_parse_endpoint` accepts, and nothing else.
+pub(crate) fn parse_hvsock(endpoint: &str) -> Result<(&str, u32), Error> {
+    let fail = |part, reason| hvsock_error(endpoint, part, reason);
+    let Some(address) = endpoint.strip_prefix(HVSOCK_PREFIX) else {
+        return Err(fail(
+            EndpointPart::Scheme,
+            wrong_scheme_reason(HVSOCK, endpoint),
+        ));
+    };
+    // The last ':' separates: a path may hold colons, a port cannot.
+    let Some((path, port_text)) = address.rsplit_once(':') else {
+        return Err(fail(
+            EndpointPart::Separator,
+            "missing the ':' between path and port (expected hvsock://PATH:PORT)".to_owned(),
+        ));
+    };
+    check_hvsock_path_given(endpoint, path)?;
+    let port = match port_text {
+        "" => {
+            return Err(fail(
+                EndpointPart::Port,
+                "port is empty (expected a decimal number)".to_owned(),
+            ))
+        }
+        "*" | "-1" => {
+            return Err(fail(
+                EndpointPart::Port,
+                format!(
+                    "port {port_text:?} is a wildcard; hvsock needs a port number, which the VMM \
+                     routes by"
+                ),
+            ))
+        }
+        _ => match parse_decimal(port_text) {
+            Ok(port) => port,
+            Err(Decimal::NotDecimal) => {
+                return Err(fail(
+                    EndpointPart::Port,
+                    format!("port {port_text:?} is not a decimal number"),
+                ))
+            }
+            Err(Decimal::TooLarge) => {
+                return Err(fail(
+                    EndpointPart::Port,
+                    format!(
+                        "port {port_text:?} is out of range (at most {})",
+                        VMADDR_PORT_ANY - 1
+                    ),
+                ))
+            }
+        },
+    };
+    check_hvsock(endpoint, path, port)?;
+    Ok((path, port))
+}
+
+/// The rules on an hvsock path and port beyond their syntax, for [`parse_hvsock`] and
+/// `HvsockAddr::new`; `endpoint` is what an error names.
+pub(crate) fn check_hvsock(endpoint: &str, path: &str, port: u32) -> Result<(), Error> {
+    let fail = |part, reason| hvsock_error(endpoint, part, reason);
+    check_hvsock_path_given(endpoint, path)?;
+    if port == VMADDR_PORT_ANY {
+        return Err(fail(
+            EndpointPart::Port,
+            format!(
+                "port {port} is VMADDR_PORT_ANY, a wildcard; hvsock needs a port number, which \
+                 the VMM routes by"
+            ),
+        ));
+    }
+    if path.contains('\0') {
+        return Err(fail(
+            EndpointPart::Path,
+            format!("path {path:?} contains a NUL byte"),
+        ));
+    }
+    let uds_len = path.len() + 1 + port.to_string().len();
+    if uds_len > MAX_UDS_PATH {
+        return Err(fail(
+            EndpointPart::Path,
+            format!(
+                "path is too long: the listener socket PATH_{port} would be {uds_len} bytes, and a \
+                 unix socket address holds at most {MAX_UDS_PATH}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_hvsock_path_given(endpoint: &str, path: &str) -> Result<(), Error> {
+    if path.is_empty() {
+        return Err(hvsock_error(
+            endpoint,
+            EndpointPart::Path,
+            "path is empty (expected the VMM's vsock socket, as in hvsock:///run/vm.vsock:1024)"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn hvsock_error(endpoint: &str, part: EndpointPart, reason: String) -> Error {
+    Error::InvalidEndpoint {
+        scheme: HVSOCK,
+        endpoint: endpoint.to_owned(),
+        part,
+        reason,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +354,41 @@ mod tests {
                 }
             );
             assert!(parse("3:4294967295").is_err());
+        }
+    }
+
+    #[test]
+    fn hvsock_splits_at_the_last_colon_and_counts_the_listener_path() {
+        assert_eq!(
+            parse_hvsock("hvsock:///run/vm.vsock:1024").unwrap(),
+            ("/run/vm.vsock", 1024)
+        );
+        assert_eq!(parse_hvsock("hvsock://a:b:007").unwrap(), ("a:b", 7));
+        assert_eq!(
+            parse_hvsock("hvsock://x:4294967294").unwrap(),
+            ("x", 4294967294)
+        );
+        // PATH_PORT of exactly 107 bytes fits; one more does not.
+        let path = "p".repeat(MAX_UDS_PATH - 2);
+        assert!(parse_hvsock(&format!("hvsock://{path}:5")).is_ok());
+        assert!(parse_hvsock(&format!("hvsock://{path}:10")).is_err());
+        // Leading zeros do not count: the listener is PATH_5.
+        assert!(parse_hvsock(&format!("hvsock://{path}:0005")).is_ok());
+        for bad in [
+            "hvsock://",
+            "hvsock://x",
+            "hvsock://:1",
+            "hvsock://x:",
+            "hvsock://x:*",
+            "hvsock://x:-1",
+            "hvsock://x:+1",
+            "hvsock://x:4294967295",
+            "hvsock://x:4294967296",
+            "hvsock://x:1 ",
+            "hvsock://x\0:1",
+            "vsock://x:1",
+        ] {
+            assert!(parse_hvsock(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -28,10 +28,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An endpoint string does not follow `SCHEME://CID:PORT`.
+    /// An endpoint string does not follow `SCHEME://CID:PORT` (`vsock`, `vmci`) or
+    /// `hvsock://PATH:PORT`.
     #[error("invalid {scheme} endpoint {endpoint:?}: {reason}")]
     InvalidEndpoint {
-        /// The scheme that was expected: `"vsock"` or `"vmci"`.
+        /// The scheme that was expected: `"vsock"`, `"vmci"` or `"hvsock"`.
         scheme: &'static str,
         /// The whole string that was parsed.
         endpoint: String,
@@ -94,14 +95,16 @@ pub enum Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EndpointPart {
-    /// The `vsock://` or `vmci://` prefix.
+    /// The `vsock://`, `vmci://` or `hvsock://` prefix.
     Scheme,
-    /// The `:` between CID and port.
+    /// The `:` between CID (or path) and port.
     Separator,
     /// The CID, between `://` and the last `:`.
     Cid,
     /// The port, after the last `:`.
     Port,
+    /// An `hvsock://` endpoint's path, between `://` and the last `:`.
+    Path,
 }
 
 impl fmt::Display for EndpointPart {
@@ -111,6 +114,7 @@ impl fmt::Display for EndpointPart {
             EndpointPart::Separator => "separator",
             EndpointPart::Cid => "CID",
             EndpointPart::Port => "port",
+            EndpointPart::Path => "path",
         })
     }
 }

@@ -1,5 +1,5 @@
-//! Native `vsock://` (Linux AF_VSOCK) and `vmci://` (VMware VMCI) transports for
-//! [rust-zmq](zmq), with typed addresses.
+//! Native `vsock://` (Linux AF_VSOCK), `vmci://` (VMware VMCI) and `hvsock://` (hybrid vsock)
+//! transports for [rust-zmq](zmq), with typed addresses.
 //!
 //! A service on a hypervisor host and agents in its guests can talk ZeroMQ over vsock without
 //! any guest network. The transports live in the libzmq that this workspace's `zmq-sys` builds;
@@ -20,6 +20,9 @@
 //! - [`SocketExt`]: `bind_vsock`/`bind_vmci` returning the address actually bound (the port the
 //!   kernel picked for `*`), typed connects and `ZMQ_LAST_ENDPOINT`, and the vsock buffer-size
 //!   and connect-timeout options, which rust-zmq has no methods for;
+//! - [`HvsockAddr`] and [`SocketExt::bind_hvsock`] / [`SocketExt::connect_hvsock`]: hybrid
+//!   vsock, for VMMs (Firecracker, Cloud Hypervisor, vhost-device-vsock) that give the host a
+//!   guest's vsock as a unix socket instead of AF_VSOCK (see below);
 //! - [`zap`]: access control by peer CID (a ZAP handler with allow and deny lists of CIDs);
 //! - [`local_cid`] and [`vmci_local_cid`] (this machine's CID) and the `VMADDR_*` constants.
 //!
@@ -97,6 +100,57 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Hybrid vsock: `hvsock://PATH:PORT`
+//!
+//! Firecracker, Cloud Hypervisor and vhost-device-vsock give the host no AF_VSOCK: a guest's
+//! vsock device is the unix socket PATH on the host. The guest side is plain `vsock://`; the
+//! host side is `hvsock://`, and uses unix sockets only:
+//!
+//! - `connect("hvsock://PATH:PORT")` reaches what the guest listens on at vsock port PORT
+//!   (libzmq does the VMM's `CONNECT PORT` / `OK` handshake before ZMTP);
+//! - `bind("hvsock://PATH:PORT")` listens on the unix socket `PATH_PORT`, which a guest reaches
+//!   by connecting to `vsock://2:PORT` (the host, [`VMADDR_CID_HOST`]).
+//!
+//! A connection through the VMM carries no guest CID: its `Peer-Address` is what libzmq gives
+//! any unix socket (`localhost:UID:GID:PID` of the VMM process), and a [`zap::CidPolicy`]
+//! refuses it.
+//!
+//! ```
+//! use zmq_vsock::{HvsockAddr, SocketExt};
+//!
+//! let dir = std::env::temp_dir().join(format!("zmq-vsock-doc-hvsock-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let ctx = zmq::Context::new();
+//!
+//! // The host service that the VMM's guests reach at vsock://2:1024.
+//! let mut host = ctx.socket(zmq::REP)?;
+//! let addr = HvsockAddr::new(dir.join("vm.vsock"), 1024)?;
+//! host.bind_hvsock(&addr)?;
+//!
+//! // What the VMM does with a guest's connection to port 1024: connect to PATH_1024.
+//! let guest = ctx.socket(zmq::REQ)?;
+//! guest.connect(&format!("ipc://{}", addr.uds_path().display()))?;
+//! guest.send("hello", 0)?;
+//! assert_eq!(host.recv_bytes(0)?, b"hello");
+//! # host.send("hi", 0)?;
+//! # assert_eq!(guest.recv_bytes(0)?, b"hi");
+//! # drop((host, guest));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! And the host reaching a service in the guest (port 5000), through Firecracker's socket:
+//!
+//! ```no_run
+//! use zmq_vsock::{HvsockAddr, SocketExt};
+//!
+//! let ctx = zmq::Context::new();
+//! let client = ctx.socket(zmq::REQ)?;
+//! client.connect_hvsock(&"hvsock:///run/firecracker/v.sock:5000".parse::<HvsockAddr>()?)?;
+//! client.send("hello", 0)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Binding on a port the kernel picks
 //!
 //! ```
@@ -115,6 +169,7 @@
 mod cid;
 mod endpoint;
 mod error;
+mod hvsock_addr;
 mod socket_ext;
 mod vmci_addr;
 mod vsock_addr;
@@ -125,6 +180,7 @@ pub use cid::{
     VMADDR_CID_LOCAL, VMADDR_PORT_ANY,
 };
 pub use error::{EndpointPart, Error, Result};
+pub use hvsock_addr::HvsockAddr;
 pub use socket_ext::SocketExt;
 pub use vmci_addr::VmciAddr;
 pub use vsock_addr::VsockAddr;

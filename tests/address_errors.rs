@@ -284,3 +284,133 @@ fn errors_from_elsewhere_say_what_failed() {
     );
     assert!(io_error.to_string().starts_with("I/O operation failed: "));
 }
+
+// ------------------------------------------------------------ hvsock://PATH:PORT
+
+/// The part and message of `HvsockAddr`'s refusal of `endpoint`.
+fn hvsock_rejection(endpoint: &str) -> (EndpointPart, String) {
+    match endpoint.parse::<zmq_vsock::HvsockAddr>().unwrap_err() {
+        Error::InvalidEndpoint {
+            scheme,
+            endpoint: named,
+            part,
+            reason,
+        } => {
+            assert_eq!(scheme, "hvsock");
+            assert_eq!(named, endpoint);
+            (part, reason)
+        }
+        other => panic!("{endpoint:?}: expected InvalidEndpoint, got {other:?}"),
+    }
+}
+
+#[test]
+fn hvsock_refusals_say_which_part_and_why() {
+    let cases: &[(&str, EndpointPart, &str)] = &[
+        (
+            "/run/v.sock:5",
+            EndpointPart::Scheme,
+            r#"missing the "hvsock://" prefix"#,
+        ),
+        (
+            "vsock:///run/v.sock:5",
+            EndpointPart::Scheme,
+            r#"scheme "vsock" is not "hvsock" (parse vsock:// endpoints as VsockAddr)"#,
+        ),
+        (
+            "hvsock:///run/v.sock",
+            EndpointPart::Separator,
+            "missing the ':' between path and port (expected hvsock://PATH:PORT)",
+        ),
+        (
+            "hvsock://:5",
+            EndpointPart::Path,
+            "path is empty (expected the VMM's vsock socket, as in hvsock:///run/vm.vsock:1024)",
+        ),
+        (
+            "hvsock://v:",
+            EndpointPart::Port,
+            "port is empty (expected a decimal number)",
+        ),
+        (
+            "hvsock://v:*",
+            EndpointPart::Port,
+            r#"port "*" is a wildcard; hvsock needs a port number, which the VMM routes by"#,
+        ),
+        (
+            "hvsock://v:-1",
+            EndpointPart::Port,
+            r#"port "-1" is a wildcard; hvsock needs a port number, which the VMM routes by"#,
+        ),
+        (
+            "hvsock://v:+1",
+            EndpointPart::Port,
+            r#"port "+1" is not a decimal number"#,
+        ),
+        (
+            "hvsock://v:4294967296",
+            EndpointPart::Port,
+            r#"port "4294967296" is out of range (at most 4294967294)"#,
+        ),
+        (
+            "hvsock://v:4294967295",
+            EndpointPart::Port,
+            "port 4294967295 is VMADDR_PORT_ANY, a wildcard; hvsock needs a port number, which \
+             the VMM routes by",
+        ),
+        (
+            "hvsock://v\0:1",
+            EndpointPart::Path,
+            r#"path "v\0" contains a NUL byte"#,
+        ),
+    ];
+    for &(endpoint, part, reason) in cases {
+        assert_eq!(
+            hvsock_rejection(endpoint),
+            (part, reason.to_owned()),
+            "{endpoint:?}"
+        );
+    }
+    let long = format!("hvsock://{}:1000", "p".repeat(103));
+    assert_eq!(
+        hvsock_rejection(&long),
+        (
+            EndpointPart::Path,
+            "path is too long: the listener socket PATH_1000 would be 108 bytes, and a unix \
+             socket address holds at most 107"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn vsock_and_vmci_name_hvsock_addr_for_hvsock_endpoints() {
+    assert_eq!(
+        rejection("vsock", "hvsock:///run/v.sock:5").1,
+        r#"invalid vsock endpoint "hvsock:///run/v.sock:5": scheme "hvsock" is not "vsock" (parse hvsock:// endpoints as HvsockAddr)"#
+    );
+}
+
+#[test]
+fn hvsock_new_checks_what_the_parser_checks() {
+    use std::os::unix::ffi::OsStrExt;
+    use zmq_vsock::HvsockAddr;
+    assert!(HvsockAddr::new("v", 1).is_ok());
+    for (path, port) in [("", 1), ("v", u32::MAX), ("v\0w", 1)] {
+        assert!(HvsockAddr::new(path, port).is_err(), "{path:?} {port}");
+    }
+    let long = "p".repeat(103);
+    assert!(HvsockAddr::new(&long, 999).is_ok());
+    assert!(HvsockAddr::new(&long, 1000).is_err());
+    assert!(
+        HvsockAddr::new(&long, 999)
+            .unwrap()
+            .with_port(1000)
+            .is_err()
+    );
+    let not_utf8 = std::ffi::OsStr::from_bytes(b"\xff");
+    match HvsockAddr::new(not_utf8, 1) {
+        Err(Error::InvalidEndpoint { part, .. }) => assert_eq!(part, EndpointPart::Path),
+        other => panic!("{other:?}"),
+    }
+}

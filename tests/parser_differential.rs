@@ -1,5 +1,6 @@
-//! The Rust endpoint parsers (`VsockAddr`/`VmciAddr` FromStr) and our libzmq's C++ parser
-//! (`zmq_vsock_parse_endpoint`, what `zmq_bind` uses) agree on every string, through the
+//! The Rust endpoint parsers (`VsockAddr`/`VmciAddr` FromStr, and `HvsockAddr` in `mod
+//! hvsock`) and our libzmq's C++ parsers (`zmq_vsock_parse_endpoint`,
+//! `zmq_hvsock_parse_endpoint`: what `zmq_bind` uses) agree on every string, through the
 //! oracle in `zmq_vsock_testkit::differential` (which says how the two are compared).
 //!
 //! Nothing here binds or connects: both parsers are pure functions.
@@ -286,5 +287,126 @@ proptest! {
         let printed = VmciAddr::this_machine(port).to_string();
         let path = printed.strip_prefix("vmci://").unwrap();
         prop_assert_eq!(check(path), Some((VMADDR_CID_LOCAL, port, true)));
+    }
+}
+
+// ------------------------------------------------------------ hvsock://PATH:PORT
+
+mod hvsock {
+    use super::*;
+    use zmq_vsock::HvsockAddr;
+    use zmq_vsock_testkit::differential::{HvsockParsed, check_hvsock, check_hvsock_bytes};
+
+    fn ok(path: &str, port: u32) -> HvsockParsed {
+        Some((path.as_bytes().to_vec(), port))
+    }
+
+    /// Inputs (after `hvsock://`) whose meaning DESIGN.md fixes ("Endpoint grammar").
+    #[test]
+    fn tricky_cases_table() {
+        let p105 = "p".repeat(105);
+        let p104 = "p".repeat(104);
+        let table: Vec<(String, HvsockParsed)> = vec![
+            ("/run/vm.vsock:1024".into(), ok("/run/vm.vsock", 1024)),
+            ("v:0".into(), ok("v", 0)),
+            ("v:007".into(), ok("v", 7)),
+            ("v:4294967294".into(), ok("v", 4294967294)),
+            ("v:04294967294".into(), ok("v", 4294967294)),
+            // The last colon splits; a path may hold colons, '@', blanks, anything but NUL.
+            ("a:b:c:1".into(), ok("a:b:c", 1)),
+            ("@abstract:1".into(), ok("@abstract", 1)),
+            (" v :1".into(), ok(" v ", 1)),
+            ("::1".into(), ok(":", 1)),
+            ("\u{e9}t\u{e9}:1".into(), ok("\u{e9}t\u{e9}", 1)),
+            // PATH_PORT must fit 107 bytes; the port counts without its leading zeros.
+            (format!("{p105}:1"), ok(&p105, 1)),
+            (format!("{p105}:01"), ok(&p105, 1)),
+            (format!("{p105}:10"), None),
+            (format!("{p104}:10"), ok(&p104, 10)),
+            // Ports: digits of a u32 below VMADDR_PORT_ANY only.
+            ("v:4294967295".into(), None),
+            ("v:4294967296".into(), None),
+            ("v:18446744073709551617".into(), None),
+            ("v:*".into(), None),
+            ("v:-1".into(), None),
+            ("v:+1".into(), None),
+            ("v:-0".into(), None),
+            ("v:1 ".into(), None),
+            ("v: 1".into(), None),
+            ("v:1\n".into(), None),
+            ("v:0x10".into(), None),
+            ("v:\u{661}".into(), None),
+            ("v:".into(), None),
+            ("v:1:".into(), None),
+            // Missing parts.
+            (":1".into(), None),
+            (":".into(), None),
+            ("".into(), None),
+            ("v".into(), None),
+            ("1024".into(), None),
+        ];
+        for (input, expected) in &table {
+            assert_eq!(&check_hvsock(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn interior_nul_and_non_utf8() {
+        assert_eq!(check_hvsock_bytes(b"v:1\0"), ok("v", 1));
+        assert_eq!(check_hvsock_bytes(b"v:1\0:2"), ok("v", 1));
+        assert_eq!(check_hvsock_bytes(b"v\0x:1"), None);
+        assert!("hvsock://v\0x:1".parse::<HvsockAddr>().is_err());
+        // A path is bytes to C++: non-UTF-8 is accepted there, in the path only.
+        assert_eq!(
+            check_hvsock_bytes(b"\xff\xfe:1"),
+            Some((b"\xff\xfe".to_vec(), 1))
+        );
+        assert_eq!(check_hvsock_bytes(b"v:1\xff"), None);
+    }
+
+    /// One hvsock input: mostly a path and a port around a colon.
+    fn input() -> impl Strategy<Value = String> {
+        let path = prop_oneof![
+            3 => "[a-z/._-]{1,20}",
+            1 => "[a-z:@ ]{0,6}",
+            1 => (90usize..110).prop_map(|n| "p".repeat(n)),
+            1 => "\\PC{0,8}",
+        ]
+        .boxed();
+        prop_oneof![
+            6 => (path.clone(), field()).prop_map(|(p, port)| format!("{p}:{port}")),
+            1 => (path, field(), field()).prop_map(|(p, a, b)| format!("{p}:{a}:{b}")),
+            1 => any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn parsers_agree_on_generated_strings(text in input()) {
+            check_hvsock(&text);
+        }
+
+        #[test]
+        fn parsers_agree_on_arbitrary_bytes(bytes in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..24),
+            proptest::collection::vec(prop_oneof![
+                Just(b'0'), Just(b'1'), Just(b'9'), Just(b':'), Just(b'/'), Just(b'-'),
+                Just(b'*'), Just(0u8), Just(0xffu8), Just(0xc3u8),
+            ], 0..16),
+        ]) {
+            check_hvsock_bytes(&bytes);
+        }
+
+        /// What HvsockAddr prints, C++ parses to the same path and port.
+        #[test]
+        fn cpp_parses_what_rust_prints(path in "[a-z/:._ -]{1,40}", port in 0u32..u32::MAX) {
+            if let Ok(addr) = HvsockAddr::new(&path, port) {
+                let printed = addr.to_string();
+                let address = printed.strip_prefix("hvsock://").unwrap();
+                prop_assert_eq!(check_hvsock(address), ok(&path, port));
+            }
+        }
     }
 }

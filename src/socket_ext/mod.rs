@@ -1,12 +1,16 @@
-//! Typed vsock/vmci operations on rust-zmq's [`zmq::Socket`].
+//! Typed vsock/vmci/hvsock operations on rust-zmq's [`zmq::Socket`].
 
+use std::ffi::CString;
 use std::io;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::hvsock_addr::HvsockAddr;
 use crate::vmci_addr::VmciAddr;
 use crate::vsock_addr::VsockAddr;
-use options::{CONNECT_TIMEOUT, get_option, millis_to_timeout, set_option, timeout_to_millis};
+use options::{
+    CONNECT_TIMEOUT, get_option, libzmq_error, millis_to_timeout, set_option, timeout_to_millis,
+};
 
 mod options;
 
@@ -17,7 +21,7 @@ mod sealed {
     impl Sealed for zmq::Socket {}
 }
 
-/// vsock and vmci endpoints and options on a [`zmq::Socket`].
+/// vsock, vmci and hvsock endpoints, and the vsock options, on a [`zmq::Socket`].
 ///
 /// Bring it into scope with `use zmq_vsock::SocketExt;`.
 ///
@@ -150,6 +154,81 @@ pub trait SocketExt: sealed::Sealed {
     /// ```
     fn get_last_vmci_endpoint(&self) -> Result<Option<VmciAddr>>;
 
+    /// Binds `addr`: listens on the unix socket `PATH_PORT`
+    /// ([`HvsockAddr::uds_path`]), where a hybrid vsock VMM delivers a guest's connections to
+    /// the host's vsock port PORT. Returns the address bound, read back from
+    /// `ZMQ_LAST_ENDPOINT`.
+    ///
+    /// Takes `&mut self` because the bind goes through libzmq's raw API: the file system can
+    /// refuse with errnos (`ENOTDIR`, `EROFS`, `ELOOP`, `EPERM`) on which rust-zmq's
+    /// `zmq::Socket::bind` panics.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Zmq`] or [`Error::Io`] (for errnos rust-zmq has no variant for) with what the
+    /// bind of the unix socket failed with, e.g. `ENOENT` when PATH's directory is missing.
+    ///
+    /// ```
+    /// use zmq_vsock::{HvsockAddr, SocketExt};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("zmq-vsock-doc-bind-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let ctx = zmq::Context::new();
+    /// let mut socket = ctx.socket(zmq::PULL)?;
+    /// let addr = HvsockAddr::new(dir.join("vm.vsock"), 1024)?;
+    /// assert_eq!(socket.bind_hvsock(&addr)?, addr);
+    /// assert!(addr.uds_path().exists()); // dir/vm.vsock_1024
+    /// socket.unbind_last_endpoint()?;
+    /// assert!(!addr.uds_path().exists());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn bind_hvsock(&mut self, addr: &HvsockAddr) -> Result<HvsockAddr>;
+
+    /// Connects to the guest's vsock port of `addr` through its VMM's unix socket PATH (the
+    /// `CONNECT`/`OK` handshake, then ZMTP).
+    ///
+    /// As with every libzmq transport, the connection itself is made (and retried) in the
+    /// background: a refused handshake is retried after `ZMQ_RECONNECT_IVL`, and a handshake
+    /// that has not finished within `ZMQ_CONNECT_TIMEOUT` (5 s when that is unset) is
+    /// abandoned and retried. Only unix sockets are used, never AF_VSOCK.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Zmq`] when libzmq refuses the endpoint.
+    ///
+    /// ```
+    /// use zmq_vsock::{HvsockAddr, SocketExt};
+    ///
+    /// let ctx = zmq::Context::new();
+    /// let socket = ctx.socket(zmq::REQ)?;
+    /// // The guest's port 5000, through Firecracker's vsock socket (retried until it is there).
+    /// socket.connect_hvsock(&HvsockAddr::new("/run/firecracker/v.sock", 5000)?)?;
+    /// assert_eq!(
+    ///     socket.get_last_hvsock_endpoint()?,
+    ///     Some(HvsockAddr::new("/run/firecracker/v.sock", 5000)?)
+    /// );
+    /// # Ok::<(), zmq_vsock::Error>(())
+    /// ```
+    fn connect_hvsock(&self, addr: &HvsockAddr) -> Result<()>;
+
+    /// `ZMQ_LAST_ENDPOINT` as an [`HvsockAddr`]; see
+    /// [`get_last_vsock_endpoint`](Self::get_last_vsock_endpoint).
+    ///
+    /// # Errors
+    ///
+    /// When reading the option fails, or it is an `hvsock://` endpoint that does not parse.
+    ///
+    /// ```
+    /// use zmq_vsock::SocketExt;
+    ///
+    /// let ctx = zmq::Context::new();
+    /// let socket = ctx.socket(zmq::PUB)?;
+    /// assert_eq!(socket.get_last_hvsock_endpoint()?, None);
+    /// # Ok::<(), zmq_vsock::Error>(())
+    /// ```
+    fn get_last_hvsock_endpoint(&self) -> Result<Option<HvsockAddr>>;
+
     /// Unbinds the endpoint in `ZMQ_LAST_ENDPOINT`, whatever its transport, and returns it.
     ///
     /// After a bind that is the bound endpoint with its real port, the string libzmq needs to
@@ -242,6 +321,29 @@ impl SocketExt for zmq::Socket {
 
     fn get_last_vmci_endpoint(&self) -> Result<Option<VmciAddr>> {
         last_endpoint_of(self, "vmci://")
+    }
+
+    fn bind_hvsock(&mut self, addr: &HvsockAddr) -> Result<HvsockAddr> {
+        let endpoint = addr.to_string();
+        let c_endpoint = CString::new(endpoint.as_str()).expect("an HvsockAddr holds no NUL");
+        // SAFETY: the socket pointer is live for the call and c_endpoint is NUL-terminated.
+        let rc = unsafe { zmq_sys::zmq_bind(self.as_mut_ptr(), c_endpoint.as_ptr()) };
+        if rc == -1 {
+            return Err(libzmq_error(format!("binding {endpoint:?}")));
+        }
+        last_endpoint(self)?.parse()
+    }
+
+    fn connect_hvsock(&self, addr: &HvsockAddr) -> Result<()> {
+        let endpoint = addr.to_string();
+        self.connect(&endpoint).map_err(|error| Error::Zmq {
+            operation: format!("connecting to {endpoint:?}"),
+            error,
+        })
+    }
+
+    fn get_last_hvsock_endpoint(&self) -> Result<Option<HvsockAddr>> {
+        last_endpoint_of(self, "hvsock://")
     }
 
     fn unbind_last_endpoint(&self) -> Result<String> {

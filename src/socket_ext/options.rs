@@ -160,7 +160,7 @@ pub(super) fn get_option<T: Copy + Default>(
 
 /// The error of the libzmq call that just failed, as [`Error::Zmq`] when rust-zmq knows the
 /// errno and as [`Error::Io`] otherwise (rust-zmq's `Error::from_raw` panics on those).
-fn libzmq_error(operation: String) -> Error {
+pub(super) fn libzmq_error(operation: String) -> Error {
     // SAFETY: zmq_errno only reads the calling thread's errno.
     let errno = unsafe { zmq_sys::zmq_errno() };
     match known_zmq_error(errno) {

@@ -70,6 +70,8 @@ const LINUX_DEFINES: &[&str] = &[
     // Ours.
     "ZMQ_HAVE_VMCI",
     "ZMQ_HAVE_VSOCK",
+    // hybrid vsock (hvsock://): a VMM's unix sockets, no AF_VSOCK.
+    "ZMQ_HAVE_HVSOCK",
 ];
 
 /// What optional features add to the compile: the `curve` feature's

@@ -23,7 +23,7 @@ pub fn publish(tree: &Path, lib_dir: &Path, out_dir: &Path) -> Result<(), String
          includedir={include}\n\
          \n\
          Name: libzmq\n\
-         Description: ZeroMQ {version} with the vsock and vmci transports (built by zmq-sys)\n\
+         Description: ZeroMQ {version} with the vsock, vmci and hvsock transports (built by zmq-sys)\n\
          Version: {version}\n\
          Libs: -L${{libdir}} -lzmq\n\
          Libs.private: -lstdc++ -lpthread\n\
@@ -45,5 +45,6 @@ pub fn publish(tree: &Path, lib_dir: &Path, out_dir: &Path) -> Result<(), String
     println!("cargo:vendored=1");
     println!("cargo:vsock=1");
     println!("cargo:vmci=1");
+    println!("cargo:hvsock=1");
     Ok(())
 }

@@ -586,6 +586,13 @@ extern "C" {
         local_: *mut ::std::os::raw::c_int,
     ) -> ::std::os::raw::c_int;
 }
+extern "C" {
+    pub fn zmq_hvsock_parse_endpoint(
+        address_: *const ::std::os::raw::c_char,
+        path_len_: *mut usize,
+        port_: *mut ::std::os::raw::c_uint,
+    ) -> ::std::os::raw::c_int;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct iovec {

@@ -17,48 +17,14 @@ zmq::vsock_listener_t::vsock_listener_t (io_thread_t *io_thread_,
                                          socket_base_t *socket_,
                                          const options_t &options_,
                                          vsock_scheme_t scheme_) :
-    stream_listener_base_t (io_thread_, socket_, options_),
-    _scheme (scheme_),
-    _closed (std::make_shared<vsock_close_signal_t> ())
+    closing_listener_t (io_thread_, socket_, options_), _scheme (scheme_)
 {
-}
-
-void zmq::vsock_close_signal_t::set ()
-{
-    std::lock_guard<std::mutex> lock (_mutex);
-    _closed = true;
-    _cv.notify_all ();
-}
-
-bool zmq::vsock_close_signal_t::wait (int timeout_ms_)
-{
-    std::unique_lock<std::mutex> lock (_mutex);
-    return _cv.wait_for (lock, std::chrono::milliseconds (timeout_ms_),
-                         [this] { return _closed; });
-}
-
-zmq::vsock_listener_t::close_signal_ptr
-zmq::vsock_listener_t::close_signal_of (own_t *object_)
-{
-    const vsock_listener_t *const listener =
-      dynamic_cast<vsock_listener_t *> (object_);
-    return listener ? listener->_closed : close_signal_ptr ();
-}
-
-void zmq::vsock_listener_t::await_close (const close_signal_ptr &signal_)
-{
-    //  The I/O thread closes the socket as soon as it reads the term command,
-    //  which needs nothing from this thread. The bound only keeps a stalled
-    //  I/O thread from hanging zmq_unbind; the unbind has happened either way.
-    const int bound_ms = 5000;
-    if (signal_)
-        signal_->wait (bound_ms);
 }
 
 int zmq::vsock_listener_t::close ()
 {
     const int rc = stream_listener_base_t::close ();
-    _closed->set ();
+    signal_closed ();
     return rc;
 }
 

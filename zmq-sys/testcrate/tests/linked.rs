@@ -18,3 +18,8 @@ fn rust_zmq_sees_both_transports() {
     assert_eq!(zmq::has("vsock"), Some(true));
     assert_eq!(zmq::has("vmci"), Some(true));
 }
+
+#[test]
+fn rust_zmq_sees_hvsock() {
+    assert_eq!(zmq::has("hvsock"), Some(true));
+}
