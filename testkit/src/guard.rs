@@ -71,11 +71,10 @@ pub fn guard_connect_endpoint(endpoint: &str) -> Result<(), String> {
 /// Where the guard runs, as far as connecting is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
-    /// `ZMQ_VSOCK_IN_VM=1` and no guest-to-host transport: every CID stays
-    /// inside the VM.
+    /// A VM of the test bed: every CID stays inside it, or inside the bed.
     TestVm,
-    /// `ZMQ_VSOCK_IN_VM=1`, yet a guest-to-host transport is loaded: not the
-    /// test VM, whatever the variable says.
+    /// `ZMQ_VSOCK_IN_VM=1`, yet this is not a VM of the bed: not the test VM,
+    /// whatever the variable says.
     ClaimsVm,
     Outside,
 }
@@ -84,10 +83,19 @@ fn place() -> Place {
     let hypervisor = HYPERVISOR_TRANSPORTS
         .iter()
         .any(|module| Path::new(module).exists());
-    match (in_vm(), hypervisor) {
-        (true, false) => Place::TestVm,
-        (true, true) => Place::ClaimsVm,
-        (false, _) => Place::Outside,
+    place_from(in_vm(), crate::vm_topology().as_deref(), hypervisor)
+}
+
+/// The variable alone never opens anything: vm/run also names the topology on
+/// the guest kernel's command line, which no host has. A loopback VM loads no
+/// guest-to-host transport; a guest of the `guests` bed has virtio-vsock, but
+/// its device is served by vhost-device-vsock, whose host end is unix sockets
+/// (never this machine's /dev/vsock), so its CIDs are the bed's own.
+fn place_from(in_vm: bool, topology: Option<&str>, hypervisor: bool) -> Place {
+    match (in_vm, topology, hypervisor) {
+        (true, Some("loopback"), false) | (true, Some("guests"), _) => Place::TestVm,
+        (true, _, _) => Place::ClaimsVm,
+        (false, _, _) => Place::Outside,
     }
 }
 
@@ -297,6 +305,20 @@ mod tests {
             assert!(err.contains("cannot be checked"), "{ep}: {err}");
             // Inside the VM a malformed endpoint is the transport's business.
             assert_eq!(check_endpoint(ep, INSIDE, NO_LOOPBACK), Ok(()), "{ep}");
+        }
+    }
+
+    #[test]
+    fn only_the_kernel_command_line_of_a_bed_vm_opens_connects() {
+        assert_eq!(place_from(true, Some("loopback"), false), Place::TestVm);
+        assert_eq!(place_from(true, Some("guests"), true), Place::TestVm);
+        // A loopback VM never has a guest-to-host transport.
+        assert_eq!(place_from(true, Some("loopback"), true), Place::ClaimsVm);
+        // The variable without the command line (a host with a stray variable).
+        for hypervisor in [false, true] {
+            assert_eq!(place_from(true, None, hypervisor), Place::ClaimsVm);
+            assert_eq!(place_from(true, Some("other"), hypervisor), Place::ClaimsVm);
+            assert_eq!(place_from(false, Some("guests"), hypervisor), Place::Outside);
         }
     }
 

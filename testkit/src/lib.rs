@@ -29,8 +29,11 @@
 
 use std::path::Path;
 
+mod bed;
 pub mod differential;
 mod guard;
+
+pub use bed::{__bed_missing, bed, Bed, Role};
 
 pub use guard::{guard_connect, guard_connect_endpoint};
 
@@ -47,6 +50,17 @@ pub(crate) const LOOPBACK_MODULE: &str = "/sys/module/vsock_loopback";
 /// to a hypervisor, only the loopback transport.
 pub fn in_vm() -> bool {
     std::env::var_os(IN_VM_VAR).is_some_and(|v| v == "1")
+}
+
+/// The topology vm/run names on the guest kernel's command line
+/// (`zmq_vsock_vm=loopback` or `zmq_vsock_vm=guests`), or `None` on any other
+/// kernel.
+pub fn vm_topology() -> Option<String> {
+    let cmdline = std::fs::read_to_string("/proc/cmdline").ok()?;
+    cmdline
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("zmq_vsock_vm="))
+        .map(str::to_owned)
 }
 
 /// True when the running kernel has the `vsock_loopback` module loaded
@@ -110,13 +124,20 @@ macro_rules! require_data_path {
 #[doc(hidden)]
 #[track_caller]
 pub fn __data_path_missing(module: &str, reason: &str) {
+    let what = format!("data-path test requires vsock loopback; run `cargo vm-test` ({reason})");
+    __report_missing(module, &what);
+}
+
+/// Fails the running test in CI ([`is_ci`]), else prints `SKIPPED: <test>: <what>`.
+#[doc(hidden)]
+#[track_caller]
+pub fn __report_missing(module: &str, what: &str) {
     // libtest names each test's thread after the test.
     let thread = std::thread::current();
     let test = match thread.name() {
         Some(name) if name != "main" => name.to_string(),
         _ => module.to_string(),
     };
-    let what = format!("data-path test requires vsock loopback; run `cargo vm-test` ({reason})");
     if is_ci() {
         panic!("{test}: {what}");
     }

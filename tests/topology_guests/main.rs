@@ -1,0 +1,314 @@
+//! The `guests` topology: three guests with CIDs 3, 4 and 5 on virtio-vsock, served by one
+//! vhost-device-vsock daemon, and this machine as their host through the daemon's unix sockets
+//! (vm/guests). The same binary runs in every guest and natively as the host; each test plays
+//! the part of the process it runs in ([`Bed::role`]) and returns at once where it has none.
+//!
+//! Run with `cargo vm-test --test topology_guests` (vm/run hands binaries of this name to
+//! vm/guests). Every guest runs its tests one at a time, in the same (name) order, so both ends
+//! of a test run it together; a guest that is ahead connects early and libzmq retries until the
+//! other end binds. Each test ends with an acknowledgement, so that no guest powers off while
+//! its peer still waits for data.
+
+#[path = "../data_path/common.rs"]
+#[allow(unused_macros)]
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{bind, connect, context, Monitor};
+use zmq::SocketEvent::HANDSHAKE_FAILED_AUTH;
+use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
+use zmq_vsock_testkit::{require_bed, Bed, Role};
+
+/// Receive and send timeout: three emulated guests share two host cores, and one may boot
+/// seconds after another.
+const TIMEOUT_MS: i32 = 120_000;
+
+/// [`common::socket`] with the bed's timeouts, and a linger that lets a closing socket
+/// deliver what it queued (the peer may bind later), bounded so that no close hangs.
+fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
+    let s = common::socket(ctx, kind);
+    s.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    s.set_sndtimeo(TIMEOUT_MS).unwrap();
+    s.set_linger(30_000).unwrap();
+    s
+}
+
+
+
+
+/// How long a process waits at a test's closing handshake for the others, who may still be
+/// in earlier tests (a guest with no part in them runs ahead).
+const CATCH_UP_MS: i32 = 600_000;
+
+/// The closing handshake's receive: like [`recv_text`], with [`CATCH_UP_MS`].
+fn recv_done(s: &zmq::Socket, what: &str) -> String {
+    s.set_rcvtimeo(CATCH_UP_MS).unwrap();
+    recv_text(s, what)
+}
+
+fn recv_text(s: &zmq::Socket, what: &str) -> String {
+    String::from_utf8(common::recv(s, what)).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"))
+}
+
+/// Guest 3 serves, guests 4 and 5 are clients.
+fn parts(bed: &Bed) -> (u32, u32, u32) {
+    (bed.guest(0), bed.guest(1), bed.guest(2))
+}
+
+/// The man pages' examples between two guests: REP in guest 3 on every CID, REQ in guest 4
+/// connecting to CID 3.
+fn man_page_example(scheme: &str, port: u32) {
+    let bed = require_bed!();
+    let (server, client, _) = parts(&bed);
+    let ctx = context();
+    const EXCHANGES: usize = 3;
+    if bed.is(server) {
+        let rep = socket(&ctx, zmq::REP);
+        bind(&rep, &format!("{scheme}://*:{port}"));
+        for i in 0..EXCHANGES {
+            let request = recv_text(&rep, "request");
+            assert_eq!(request, format!("hello {i} from {client}"));
+            rep.send(format!("world {i} from {server}").as_str(), 0).unwrap();
+        }
+    } else if bed.is(client) {
+        let req = socket(&ctx, zmq::REQ);
+        connect(&req, &format!("{scheme}://{server}:{port}"));
+        for i in 0..EXCHANGES {
+            req.send(format!("hello {i} from {client}").as_str(), 0).unwrap();
+            assert_eq!(recv_text(&req, "reply"), format!("world {i} from {server}"));
+        }
+    }
+}
+
+#[test]
+fn zmq_vsock_7_example_guest_to_guest() {
+    man_page_example("vsock", 5555);
+}
+
+#[test]
+fn zmq_vmci_7_example_guest_to_guest() {
+    man_page_example("vmci", 5556);
+}
+
+#[test]
+fn every_socket_pattern_guest_to_guest() {
+    let bed = require_bed!();
+    let (server, client, _) = parts(&bed);
+    let ctx = context();
+    // (server's type, client's type, port)
+    let pairs = [
+        (zmq::REP, zmq::REQ, 5601),
+        (zmq::ROUTER, zmq::DEALER, 5602),
+        (zmq::PAIR, zmq::PAIR, 5603),
+        (zmq::PULL, zmq::PUSH, 5604),
+    ];
+    if bed.is(server) {
+        for (kind, _, port) in pairs {
+            let s = socket(&ctx, kind);
+            bind(&s, &format!("vsock://*:{port}"));
+            let frames = s.recv_multipart(0).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            let body = frames.last().unwrap().clone();
+            assert_eq!(body, format!("{kind:?} from {client}").into_bytes());
+            match kind {
+                zmq::REP | zmq::PAIR => s.send("ack", 0).unwrap(),
+                // The routing ID frame first.
+                zmq::ROUTER => s.send_multipart([frames[0].clone(), b"ack".to_vec()], 0).unwrap(),
+                _ => {}
+            }
+        }
+        // PUB/SUB: publish until the subscriber says (over PUSH/PULL) that it got one.
+        let publisher = socket(&ctx, zmq::PUB);
+        bind(&publisher, "vsock://*:5605");
+        let confirm = socket(&ctx, zmq::PULL);
+        bind(&confirm, "vsock://*:5606");
+        loop {
+            publisher.send("topic: published by 3", 0).unwrap();
+            if confirm.poll(zmq::POLLIN, 50).unwrap() > 0 {
+                assert_eq!(recv_text(&confirm, "subscriber's confirmation"), "got it");
+                break;
+            }
+        }
+    } else if bed.is(client) {
+        for (_, kind, port) in pairs {
+            let s = socket(&ctx, kind);
+            connect(&s, &format!("vsock://{server}:{port}"));
+            s.send(format!("{:?} from {client}", server_kind(kind)).as_str(), 0).unwrap();
+            if kind != zmq::PUSH {
+                assert_eq!(recv_text(&s, "ack"), "ack", "{kind:?}");
+            }
+        }
+        let subscriber = socket(&ctx, zmq::SUB);
+        subscriber.set_subscribe(b"topic:").unwrap();
+        connect(&subscriber, &format!("vsock://{server}:5605"));
+        assert_eq!(recv_text(&subscriber, "publication"), "topic: published by 3");
+        let confirm = socket(&ctx, zmq::PUSH);
+        connect(&confirm, &format!("vsock://{server}:5606"));
+        confirm.send("got it", 0).unwrap();
+        // Linger 0 (common::socket): wait until the publisher stops, i.e. got it.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    fn server_kind(client: zmq::SocketType) -> zmq::SocketType {
+        match client {
+            zmq::REQ => zmq::REP,
+            zmq::DEALER => zmq::ROUTER,
+            zmq::PUSH => zmq::PULL,
+            other => other,
+        }
+    }
+}
+
+#[test]
+fn this_machine_is_the_guests_own_cid() {
+    let bed = require_bed!();
+    let Role::Guest(cid) = bed.role else { return };
+    assert_eq!(zmq_vsock::local_cid().unwrap(), cid, "local_cid()");
+    assert_eq!(zmq_vsock::vmci_local_cid().unwrap(), cid, "vmci_local_cid()");
+    // `@` on vmci:// is this guest's real CID.
+    let ctx = context();
+    let s = socket(&ctx, zmq::PULL);
+    bind(&s, "vmci://@:*");
+    let bound = common::last_endpoint(&s);
+    assert!(bound.starts_with(&format!("vmci://{cid}:")), "{bound}");
+}
+
+#[test]
+fn peer_address_and_zap_address_are_the_senders_cid() {
+    let bed = require_bed!();
+    let (server, a, b) = parts(&bed);
+    let ctx = context();
+    if bed.is(server) {
+        let (log, requests) = mpsc::channel::<ZapRequest>();
+        let _zap = ZapHandler::with_authenticator(&ctx, move |request: &ZapRequest| {
+            let _ = log.send(request.clone());
+            CidPolicy::allow([a, b]).reply(request)
+        })
+        .unwrap();
+        let pull = socket(&ctx, zmq::PULL);
+        pull.set_zap_domain("bed").unwrap();
+        bind(&pull, "vsock://*:5800");
+        let mut senders = BTreeSet::new();
+        for _ in 0..2 {
+            let mut message = pull.recv_msg(0).expect("a guest's message");
+            let text = message.as_str().unwrap().to_owned();
+            let peer = message.gets("Peer-Address").expect("Peer-Address").to_owned();
+            assert_eq!(text, format!("from {peer}"), "Peer-Address is the sender's CID");
+            senders.insert(peer);
+        }
+        assert_eq!(senders, BTreeSet::from([a.to_string(), b.to_string()]));
+        let addresses: BTreeSet<u32> = requests.try_iter().filter_map(|r| r.cid()).collect();
+        assert_eq!(addresses, BTreeSet::from([a, b]), "ZAP addresses");
+        let done = socket(&ctx, zmq::ROUTER);
+        done.set_rcvtimeo(CATCH_UP_MS).unwrap();
+        bind(&done, "vsock://*:5801");
+        for _ in 0..2 {
+            let frames = done.recv_multipart(0).expect("a sender's wait");
+            done.send_multipart([frames[0].clone(), b"ok".to_vec()], 0).unwrap();
+        }
+    } else if bed.is(a) || bed.is(b) {
+        let Role::Guest(me) = bed.role else { unreachable!() };
+        let push = socket(&ctx, zmq::PUSH);
+        connect(&push, &format!("vsock://{server}:5800"));
+        push.send(format!("from {me}").as_str(), 0).unwrap();
+        let done = socket(&ctx, zmq::DEALER);
+        connect(&done, &format!("vsock://{server}:5801"));
+        done.send("sent", 0).unwrap();
+        assert_eq!(recv_done(&done, "server's ok"), "ok");
+    }
+}
+
+/// Guest 3 serves under `policy`, which admits guest 4 and refuses guest 5; both send `COUNT`
+/// messages. Every message of 4 arrives, none of 5, and both ends see the refusal.
+fn admits_4_refuses_5(policy: fn(u32, u32) -> CidPolicy, port: u32) {
+    let bed = require_bed!();
+    let (server, admitted, refused) = parts(&bed);
+    const COUNT: usize = 100;
+    let ctx = context();
+    if bed.is(server) {
+        let _zap = ZapHandler::start(&ctx, policy(admitted, refused)).unwrap();
+        let pull = socket(&ctx, zmq::PULL);
+        pull.set_zap_domain("bed").unwrap();
+        let mut monitor = Monitor::new(&ctx, &pull, HANDSHAKE_FAILED_AUTH.to_raw() as i32);
+        bind(&pull, &format!("vsock://*:{port}"));
+        for i in 0..COUNT {
+            let mut message = pull.recv_msg(0).expect("the admitted guest's message");
+            assert_eq!(message.gets("Peer-Address"), Some(admitted.to_string().as_str()));
+            assert_eq!(message.as_str(), Some(format!("{i} from {admitted}").as_str()));
+        }
+        let event = monitor.expect(HANDSHAKE_FAILED_AUTH);
+        assert_eq!(event.value, 400, "{}", monitor.describe());
+        assert_eq!(common::recv_within(&pull, Duration::from_secs(2)), None, "a refused guest's message arrived");
+        // Both clients wait for this before they close.
+        let done = socket(&ctx, zmq::ROUTER);
+        done.set_rcvtimeo(CATCH_UP_MS).unwrap();
+        bind(&done, &format!("vsock://*:{}", port + 1));
+        for _ in 0..2 {
+            let frames = done.recv_multipart(0).expect("a client's wait");
+            done.send_multipart([frames[0].clone(), b"done".to_vec()], 0).unwrap();
+        }
+    } else if bed.is(admitted) || bed.is(refused) {
+        let Role::Guest(me) = bed.role else { unreachable!() };
+        let push = socket(&ctx, zmq::PUSH);
+        let mut monitor = Monitor::new(&ctx, &push, HANDSHAKE_FAILED_AUTH.to_raw() as i32);
+        connect(&push, &format!("vsock://{server}:{port}"));
+        for i in 0..COUNT {
+            push.send(format!("{i} from {me}").as_str(), 0).unwrap();
+        }
+        if me == refused {
+            let event = monitor.expect(HANDSHAKE_FAILED_AUTH);
+            assert_eq!(event.value, 400, "{}", monitor.describe());
+        }
+        let done = socket(&ctx, zmq::DEALER);
+        connect(&done, &format!("vsock://{server}:{}", port + 1));
+        done.send("waiting", 0).unwrap();
+        assert_eq!(recv_done(&done, "server's done"), "done");
+    }
+}
+
+#[test]
+fn allow_list_admits_4_and_refuses_5() {
+    admits_4_refuses_5(|admitted, _| CidPolicy::allow([admitted]), 5900);
+}
+
+#[test]
+fn deny_list_admits_4_and_refuses_5() {
+    admits_4_refuses_5(|_, refused| CidPolicy::deny([refused]), 6000);
+}
+
+/// Guests reach the host at VMADDR_CID_HOST; the hybrid vsock host end is the unix socket
+/// `u<cid>_<port>`, which a plain `ipc://` bind on the host serves.
+#[test]
+fn guests_reach_the_host_through_its_unix_sockets() {
+    let bed = require_bed!();
+    let (g3, g4, _) = parts(&bed);
+    const PORT: u32 = 7000;
+    let ctx = context();
+    match bed.role {
+        Role::Host => {
+            let servers: Vec<(u32, zmq::Socket)> = [g3, g4]
+                .into_iter()
+                .map(|cid| {
+                    let rep = socket(&ctx, zmq::REP);
+                    bind(&rep, &format!("ipc://{}", bed.host_socket(cid, PORT).display()));
+                    (cid, rep)
+                })
+                .collect();
+            for (cid, rep) in &servers {
+                // The guests get here after their earlier tests.
+                assert_eq!(recv_done(rep, "guest's request"), format!("ping from {cid}"));
+                rep.send(format!("pong to {cid}").as_str(), 0).unwrap();
+            }
+        }
+        Role::Guest(me) if me == g3 || me == g4 => {
+            let req = socket(&ctx, zmq::REQ);
+            connect(&req, &format!("vsock://{}:{PORT}", zmq_vsock::VMADDR_CID_HOST));
+            req.send(format!("ping from {me}").as_str(), 0).unwrap();
+            assert_eq!(recv_text(&req, "host's reply"), format!("pong to {me}"));
+        }
+        Role::Guest(_) => {}
+    }
+}
+
