@@ -227,8 +227,8 @@ pub fn bind(s: &zmq::Socket, endpoint: &str) {
 
 /// Binds, retrying EADDRINUSE for a while: closing a socket (or its process
 /// dying) frees its listener's port a moment later, on libzmq's I/O thread or
-/// in the kernel. After `zmq_unbind` the port of a vsock or vmci listener is
-/// normally free already (tests/unbind_rebind.rs), but not in every run yet.
+/// in the kernel. After `zmq_unbind` no retry is needed: the port of a vsock,
+/// vmci or hvsock listener is free when it returns (tests/unbind_rebind.rs).
 pub fn bind_retry(s: &zmq::Socket, endpoint: &str) {
     let deadline = Instant::now() + SETTLE;
     loop {
