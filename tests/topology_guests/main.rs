@@ -3,15 +3,31 @@
 //! (vm/guests). The same binary runs in every guest and natively as the host; each test plays
 //! the part of the process it runs in ([`Bed::role`]) and returns at once where it has none.
 //!
-//! Run with `cargo vm-test --test topology_guests` (vm/run hands binaries of this name to
-//! vm/guests). Every guest runs its tests one at a time, in the same (name) order, so both ends
-//! of a test run it together; a guest that is ahead connects early and libzmq retries until the
-//! other end binds. Each test ends with an acknowledgement, so that no guest powers off while
-//! its peer still waits for data.
+//! Run with `cargo vm-test --features bed --test topology_guests` (vm/run hands binaries of this
+//! name to vm/guests). Every process runs its tests one at a time, in the same (name) order, and
+//! each test starts at a barrier held by the host ([`barrier`]), so the ends of a test run it
+//! together, and a test that fails somewhere costs only itself. Each test ends with an
+//! acknowledgement, so that no guest powers off while its peer still waits for data.
 
 #[path = "../data_path/common.rs"]
 #[allow(unused_macros)]
 mod common;
+
+mod barrier;
+mod hvsock;
+
+/// Starts a test of the bed: [`require_bed!`], then the barrier named after the calling
+/// function, which every process of the bed reaches before the test goes on.
+macro_rules! start {
+    () => {{
+        let bed = zmq_vsock_testkit::require_bed!();
+        fn here() {}
+        let test = std::any::type_name_of_val(&here).trim_end_matches("::here");
+        $crate::barrier::wait(&bed, test);
+        bed
+    }};
+}
+pub(crate) use start;
 
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -20,7 +36,7 @@ use std::time::Duration;
 use common::{bind, connect, context, Monitor};
 use zmq::SocketEvent::HANDSHAKE_FAILED_AUTH;
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
-use zmq_vsock_testkit::{require_bed, Bed, Role};
+use zmq_vsock_testkit::{Bed, Role};
 
 /// Receive and send timeout: three emulated guests share two host cores, and one may boot
 /// seconds after another.
@@ -61,7 +77,7 @@ fn parts(bed: &Bed) -> (u32, u32, u32) {
 /// The man pages' examples between two guests: REP in guest 3 on every CID, REQ in guest 4
 /// connecting to CID 3.
 fn man_page_example(scheme: &str, port: u32) {
-    let bed = require_bed!();
+    let bed = start!();
     let (server, client, _) = parts(&bed);
     let ctx = context();
     const EXCHANGES: usize = 3;
@@ -95,7 +111,7 @@ fn zmq_vmci_7_example_guest_to_guest() {
 
 #[test]
 fn every_socket_pattern_guest_to_guest() {
-    let bed = require_bed!();
+    let bed = start!();
     let (server, client, _) = parts(&bed);
     let ctx = context();
     // (server's type, client's type, port)
@@ -163,7 +179,7 @@ fn every_socket_pattern_guest_to_guest() {
 
 #[test]
 fn this_machine_is_the_guests_own_cid() {
-    let bed = require_bed!();
+    let bed = start!();
     let Role::Guest(cid) = bed.role else { return };
     assert_eq!(zmq_vsock::local_cid().unwrap(), cid, "local_cid()");
     assert_eq!(zmq_vsock::vmci_local_cid().unwrap(), cid, "vmci_local_cid()");
@@ -177,7 +193,7 @@ fn this_machine_is_the_guests_own_cid() {
 
 #[test]
 fn peer_address_and_zap_address_are_the_senders_cid() {
-    let bed = require_bed!();
+    let bed = start!();
     let (server, a, b) = parts(&bed);
     let ctx = context();
     if bed.is(server) {
@@ -223,7 +239,7 @@ fn peer_address_and_zap_address_are_the_senders_cid() {
 /// Guest 3 serves under `policy`, which admits guest 4 and refuses guest 5; both send `COUNT`
 /// messages. Every message of 4 arrives, none of 5, and both ends see the refusal.
 fn admits_4_refuses_5(policy: fn(u32, u32) -> CidPolicy, port: u32) {
-    let bed = require_bed!();
+    let bed = start!();
     let (server, admitted, refused) = parts(&bed);
     const COUNT: usize = 100;
     let ctx = context();
@@ -282,7 +298,7 @@ fn deny_list_admits_4_and_refuses_5() {
 /// `u<cid>_<port>`, which a plain `ipc://` bind on the host serves.
 #[test]
 fn guests_reach_the_host_through_its_unix_sockets() {
-    let bed = require_bed!();
+    let bed = start!();
     let (g3, g4, _) = parts(&bed);
     const PORT: u32 = 7000;
     let ctx = context();
