@@ -445,47 +445,16 @@ fn hvsock_host_redials_a_guest_that_reboots() {
     match bed.role {
         // The spare guest, booted by the host below: serves until told to stop (boot 2) or
         // killed (boot 1). It takes no part in the barrier, which is the three guests'.
-        Role::Guest(me) if !bed.cids.contains(&me) => {
-            let boot = std::env::var("ZMQ_VSOCK_BED_BOOT").expect("the host names the boot");
-            let rep = socket(&ctx, zmq::REP);
-            bind(&rep, &format!("vsock://*:{PORT}"));
-            loop {
-                let request = recv_text(&rep, "the host's request");
-                rep.send(format!("{request}: boot {boot}").as_str(), 0).unwrap();
-                if request == "stop" {
-                    break;
-                }
-            }
-        }
+        Role::Guest(me) if !bed.cids.contains(&me) => serve_until_stopped(PORT),
         Role::Guest(_) => super::barrier::wait(&bed, NAME),
         Role::Host => {
             super::barrier::wait(&bed, NAME);
-            use std::os::unix::process::CommandExt;
-            let guests = std::env::var("ZMQ_VSOCK_BED_GUESTS").expect("ZMQ_VSOCK_BED_GUESTS");
-            let exe = std::env::current_exe().unwrap();
-            let boot = |n: u32| {
-                std::process::Command::new(&guests)
-                    .args(["--boot", &spare.to_string()])
-                    .arg(&exe)
-                    .args(["--exact", NAME, "--nocapture"])
-                    .env("ZMQ_VSOCK_BED_BOOT", n.to_string())
-                    // Its own process group, so that a kill ends vm/run and qemu together.
-                    .process_group(0)
-                    .spawn()
-                    .expect("vm/guests --boot")
-            };
+            let boot = |n: u32| boot_spare(spare, NAME, n, None);
             let dealer = socket(&ctx, zmq::DEALER);
             dealer.set_reconnect_ivl(100).unwrap();
-            let mut monitor = Monitor::new(
-                &ctx,
-                &dealer,
-                (zmq::SocketEvent::CONNECTED.to_raw() | zmq::SocketEvent::DISCONNECTED.to_raw()) as i32,
-            );
+            let mut monitor = Monitor::new(&ctx, &dealer, link_events());
             let ask = |request: &str| dealer.send_multipart([&b""[..], request.as_bytes()], 0).unwrap();
-            let answer = |what: &str| {
-                let frames = dealer.recv_multipart(0).unwrap_or_else(|e| panic!("{what}: {e}"));
-                String::from_utf8(frames.last().unwrap().clone()).unwrap()
-            };
+            let answer = |what: &str| answer_of(&dealer, what);
 
             let mut first = boot(1);
             dealer.connect_hvsock(&guest_device(&bed, spare, PORT)).unwrap();
@@ -493,10 +462,7 @@ fn hvsock_host_redials_a_guest_that_reboots() {
             assert_eq!(answer("boot 1's reply"), "ping 1: boot 1");
             monitor.expect(zmq::SocketEvent::CONNECTED);
 
-            // SIGTERM: qemu stops the VM at once (the guest closes nothing), and vm/run still
-            // cleans up. SAFETY: signals the process group made above.
-            assert_eq!(unsafe { libc::killpg(first.id() as libc::pid_t, libc::SIGTERM) }, 0);
-            first.wait().unwrap();
+            stop_vm(&mut first);
             monitor.expect(zmq::SocketEvent::DISCONNECTED);
 
             // Queued while the guest is down; the next boot gets it.
@@ -508,6 +474,135 @@ fn hvsock_host_redials_a_guest_that_reboots() {
             assert_eq!(answer("boot 2's last reply"), "stop: boot 2");
             assert_eq!(common::recv_within(&dealer, Duration::from_millis(500)), None, "a reply came twice");
             assert!(second.wait().unwrap().success(), "the second boot's test failed");
+        }
+    }
+}
+
+/// What the spare guest's tests monitor on the host's DEALER.
+fn link_events() -> i32 {
+    (zmq::SocketEvent::CONNECTED.to_raw() | zmq::SocketEvent::DISCONNECTED.to_raw() | CONNECT_RETRIED.to_raw()) as i32
+}
+
+/// The spare guest's part: a REP on `port` that answers `<request>: boot <n>` until a `stop`.
+fn serve_until_stopped(port: u32) {
+    let boot = std::env::var("ZMQ_VSOCK_BED_BOOT").expect("the host names the boot");
+    let ctx = context();
+    let rep = socket(&ctx, zmq::REP);
+    bind(&rep, &format!("vsock://*:{port}"));
+    loop {
+        let request = recv_text(&rep, "the host's request");
+        rep.send(format!("{request}: boot {boot}").as_str(), 0).unwrap();
+        if request == "stop" {
+            break;
+        }
+    }
+}
+
+/// Boots the spare guest `cid` running test `name` (its [`serve_until_stopped`] part) as boot
+/// `n`, on the bed's daemon or on the one whose sockets are in `uds_dir`.
+fn boot_spare(cid: u32, name: &str, n: u32, uds_dir: Option<&std::path::Path>) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let guests = std::env::var("ZMQ_VSOCK_BED_GUESTS").expect("ZMQ_VSOCK_BED_GUESTS");
+    let mut command = std::process::Command::new(guests);
+    command
+        .args(["--boot", &cid.to_string()])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture"])
+        .env("ZMQ_VSOCK_BED_BOOT", n.to_string())
+        // Its own process group, so that stopping it ends vm/run and qemu together.
+        .process_group(0);
+    if let Some(dir) = uds_dir {
+        command.env("ZMQ_VSOCK_BED_UDS_DIR", dir);
+    }
+    command.spawn().expect("vm/guests --boot")
+}
+
+/// Stops a VM of [`boot_spare`] at once: SIGTERM makes qemu quit without the guest closing
+/// anything (as a crash would), and still lets vm/run clean up.
+fn stop_vm(vm: &mut std::process::Child) {
+    // SAFETY: signals the process group that boot_spare made.
+    assert_eq!(unsafe { libc::killpg(vm.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    vm.wait().unwrap();
+}
+
+/// The body of the next reply on a DEALER talking to a REP.
+fn answer_of(dealer: &zmq::Socket, what: &str) -> String {
+    let frames = dealer.recv_multipart(0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    String::from_utf8(frames.last().unwrap().clone()).unwrap()
+}
+
+/// A vhost-device-vsock of the test's own (uds-path only, like the bed's), serving `cid` with
+/// its sockets in `dir`; returns once its vhost-user socket is there.
+fn start_daemon(cid: u32, dir: &std::path::Path) -> std::process::Child {
+    let daemon = std::env::var("ZMQ_VSOCK_BED_DAEMON").expect("ZMQ_VSOCK_BED_DAEMON");
+    let vhost_user = dir.join(format!("s{cid}"));
+    let _ = std::fs::remove_file(&vhost_user);
+    let child = std::process::Command::new(daemon)
+        .arg("--vm")
+        .arg(format!("guest-cid={cid},socket={},uds-path={}", vhost_user.display(), dir.join(format!("u{cid}")).display()))
+        .spawn()
+        .expect("vhost-device-vsock");
+    assert!(
+        common::wait_until(Duration::from_secs(10), || vhost_user.exists()),
+        "vhost-device-vsock made no {}",
+        vhost_user.display()
+    );
+    child
+}
+
+/// The daemon of a guest crashes and is started again. What the host sees: its connection
+/// to the guest drops (DISCONNECTED), and its DEALER keeps redialing (CONNECT_RETRIED), with
+/// no abort and no hang, while the daemon is down and after it is back; qemu 7.2 does not
+/// reconnect to a new vhost-user backend, so the guest stays cut off until it is booted again,
+/// after which what the host queued meanwhile arrives once. The daemon and the guest (CID 7)
+/// are the test's own, so the bed's daemon and guests are untouched.
+#[test]
+fn hvsock_host_survives_a_daemon_restart() {
+    const NAME: &str = "hvsock::hvsock_host_survives_a_daemon_restart";
+    const PORT: u32 = 7800;
+    const CID: u32 = 7;
+    let bed = zmq_vsock_testkit::require_bed!();
+    match bed.role {
+        Role::Guest(me) if me == CID => serve_until_stopped(PORT),
+        Role::Guest(_) => super::barrier::wait(&bed, NAME),
+        Role::Host => {
+            super::barrier::wait(&bed, NAME);
+            let dir = bed.uds_dir.as_ref().unwrap().join("own-daemon");
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut daemon = start_daemon(CID, &dir);
+            let mut first = boot_spare(CID, NAME, 1, Some(&dir));
+            let ctx = context();
+            let dealer = socket(&ctx, zmq::DEALER);
+            dealer.set_reconnect_ivl(100).unwrap();
+            let mut monitor = Monitor::new(&ctx, &dealer, link_events());
+            let ask = |request: &str| dealer.send_multipart([&b""[..], request.as_bytes()], 0).unwrap();
+            dealer.connect_hvsock(&HvsockAddr::new(dir.join(format!("u{CID}")), PORT).unwrap()).unwrap();
+            ask("ping 1");
+            assert_eq!(answer_of(&dealer, "boot 1's reply"), "ping 1: boot 1");
+            monitor.expect(zmq::SocketEvent::CONNECTED);
+
+            // The daemon crashes.
+            daemon.kill().unwrap();
+            daemon.wait().unwrap();
+            monitor.expect(zmq::SocketEvent::DISCONNECTED);
+            monitor.expect(CONNECT_RETRIED);
+            ask("ping 2");
+
+            // Back, but the guest's qemu is not attached to it: no reply, only more retries.
+            let mut daemon = start_daemon(CID, &dir);
+            assert_eq!(common::recv_within(&dealer, Duration::from_secs(3)), None, "a reply without a backend");
+            monitor.expect(CONNECT_RETRIED);
+
+            // Booted again on the new daemon, the guest gets ping 2, once.
+            stop_vm(&mut first);
+            let mut second = boot_spare(CID, NAME, 2, Some(&dir));
+            assert_eq!(answer_of(&dealer, "boot 2's reply"), "ping 2: boot 2");
+            ask("stop");
+            assert_eq!(answer_of(&dealer, "boot 2's last reply"), "stop: boot 2");
+            assert_eq!(common::recv_within(&dealer, Duration::from_millis(500)), None, "a reply came twice");
+            assert!(second.wait().unwrap().success(), "the second boot's test failed");
+            daemon.kill().unwrap();
+            daemon.wait().unwrap();
         }
     }
 }
