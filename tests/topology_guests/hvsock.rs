@@ -175,6 +175,33 @@ fn receive_numbered(s: &zmq::Socket, what: &str) -> f64 {
     (COUNT - 1) as f64 * SIZE as f64 / elapsed
 }
 
+/// A guest's receiving end of a bulk test: a PULL on `port`, and a REP on `port + 1` that tells
+/// the sender, once every message is in, that it may close; prints the throughput of `what`.
+fn receive_all_in_guest(port: u32, what: &str) {
+    let ctx = context();
+    let pull = socket(&ctx, zmq::PULL);
+    bind(&pull, &format!("vsock://*:{port}"));
+    let answer = socket(&ctx, zmq::REP);
+    bind(&answer, &format!("vsock://*:{}", port + 1));
+    let rate = receive_numbered(&pull, what);
+    eprintln!("throughput: {what}: {}", mb_per_s(rate));
+    assert_eq!(recv_text(&answer, "the sender's question"), "all?");
+    answer.send("all", 0).unwrap();
+}
+
+/// A guest's sending end of a bulk test: pushes to `cid` at `port`, then asks at `port + 1`
+/// whether everything arrived, keeping its socket (and what it still queues) open until then.
+fn send_all_from_guest(cid: u32, port: u32) {
+    let ctx = context();
+    let push = socket(&ctx, zmq::PUSH);
+    connect(&push, &format!("vsock://{cid}:{port}"));
+    let ask = socket(&ctx, zmq::REQ);
+    connect(&ask, &format!("vsock://{cid}:{}", port + 1));
+    send_numbered(&push);
+    ask.send("all?", 0).unwrap();
+    assert_eq!(recv_text(&ask, "the receiver's count"), "all");
+}
+
 fn mb_per_s(bytes_per_s: f64) -> String {
     format!("{COUNT} messages of {SIZE} B, {:.2} MB/s", bytes_per_s / 1e6)
 }
@@ -205,31 +232,15 @@ fn hvsock_100k_numbered_messages_each_way() {
                 asked.send("all?", 0).unwrap();
                 assert_eq!(recv_text(&asked, "guest 3's count"), "all", "guest 3");
             });
-            let rate = receive_numbered(&pull, "from guest 4 to the host");
+            let what = format!("guest {g4} -> host over hvsock");
+            let rate = receive_numbered(&pull, &what);
             assert_eq!(recv_text(&answer, "guest 4's question"), "all?");
             answer.send("all", 0).unwrap();
-            eprintln!("throughput: guest {g4} -> host over hvsock: {}", mb_per_s(rate));
+            eprintln!("throughput: {what}: {}", mb_per_s(rate));
             sender.join().unwrap();
         }
-        Role::Guest(me) if me == g3 => {
-            let pull = socket(&ctx, zmq::PULL);
-            bind(&pull, &format!("vsock://*:{TO_GUEST}"));
-            let answer = socket(&ctx, zmq::REP);
-            bind(&answer, &format!("vsock://*:{}", TO_GUEST + 1));
-            let rate = receive_numbered(&pull, "from the host to guest 3");
-            eprintln!("throughput: host -> guest {me} over hvsock: {}", mb_per_s(rate));
-            assert_eq!(recv_text(&answer, "the host's question"), "all?");
-            answer.send("all", 0).unwrap();
-        }
-        Role::Guest(me) if me == g4 => {
-            let push = socket(&ctx, zmq::PUSH);
-            connect(&push, &format!("vsock://{VMADDR_CID_HOST}:{TO_HOST}"));
-            let ask = socket(&ctx, zmq::REQ);
-            connect(&ask, &format!("vsock://{VMADDR_CID_HOST}:{}", TO_HOST + 1));
-            send_numbered(&push);
-            ask.send("all?", 0).unwrap();
-            assert_eq!(recv_text(&ask, "the host's count"), "all");
-        }
+        Role::Guest(me) if me == g3 => receive_all_in_guest(TO_GUEST, &format!("host -> guest {me} over hvsock")),
+        Role::Guest(me) if me == g4 => send_all_from_guest(VMADDR_CID_HOST, TO_HOST),
         Role::Guest(_) => {}
     }
 }
@@ -248,27 +259,9 @@ fn vsock_100k_numbered_messages_guest_to_guest() {
     let bed = start!();
     let (g3, _, g5) = parts(&bed);
     const PORT: u32 = 7450;
-    let ctx = context();
     match bed.role {
-        Role::Guest(me) if me == g3 => {
-            let pull = socket(&ctx, zmq::PULL);
-            bind(&pull, &format!("vsock://*:{PORT}"));
-            let answer = socket(&ctx, zmq::REP);
-            bind(&answer, &format!("vsock://*:{}", PORT + 1));
-            let rate = receive_numbered(&pull, "from guest 5 to guest 3");
-            eprintln!("throughput: guest {g5} -> guest {me} over vsock: {}", mb_per_s(rate));
-            assert_eq!(recv_text(&answer, "guest 5's question"), "all?");
-            answer.send("all", 0).unwrap();
-        }
-        Role::Guest(me) if me == g5 => {
-            let push = socket(&ctx, zmq::PUSH);
-            connect(&push, &format!("vsock://{g3}:{PORT}"));
-            let ask = socket(&ctx, zmq::REQ);
-            connect(&ask, &format!("vsock://{g3}:{}", PORT + 1));
-            send_numbered(&push);
-            ask.send("all?", 0).unwrap();
-            assert_eq!(recv_text(&ask, "guest 3's count"), "all");
-        }
+        Role::Guest(me) if me == g3 => receive_all_in_guest(PORT, &format!("guest {g5} -> guest {me} over vsock")),
+        Role::Guest(me) if me == g5 => send_all_from_guest(g3, PORT),
         _ => {}
     }
 }
