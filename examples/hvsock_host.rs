@@ -37,8 +37,7 @@ fn on_the_bed() -> anyhow::Result<()> {
     })?;
     match bed.role {
         zmq_vsock_testkit::Role::Host => {
-            let dir = bed.uds_dir.as_ref().context("the host's unix socket directory")?;
-            host(dir.join(format!("u{}", bed.guest(0))), PORT)
+            host(bed.device_socket(bed.guest(0)), PORT)
         }
         zmq_vsock_testkit::Role::Guest(_) => guest(PORT),
     }

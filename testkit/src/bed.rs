@@ -36,12 +36,20 @@ impl Bed {
         self.role == Role::Guest(cid)
     }
 
+    /// On the host: guest `cid`'s device socket (`<dir>/u<cid>`), the PATH of
+    /// its `hvsock://PATH:PORT` endpoints.
+    pub fn device_socket(&self, cid: u32) -> PathBuf {
+        let dir = self.uds_dir.as_ref().expect("only the host role has the daemon's unix sockets");
+        dir.join(format!("u{cid}"))
+    }
+
     /// On the host: the unix socket that a connection of guest `cid` to
     /// VMADDR_CID_HOST port `port` reaches (`<dir>/u<cid>_<port>`), the
     /// listener path of Firecracker's hybrid vsock.
     pub fn host_socket(&self, cid: u32, port: u32) -> PathBuf {
-        let dir = self.uds_dir.as_ref().expect("only the host role has the daemon's unix sockets");
-        dir.join(format!("u{cid}_{port}"))
+        let mut path = self.device_socket(cid).into_os_string();
+        path.push(format!("_{port}"));
+        PathBuf::from(path)
     }
 }
 

@@ -52,8 +52,7 @@ fn sockets(bed: &Bed) -> Sockets {
             .iter()
             .map(|&cid| {
                 let mut rep = socket(zmq::REP);
-                let dir = bed.uds_dir.as_ref().expect("the host has the daemon's sockets");
-                let at = HvsockAddr::new(dir.join(format!("u{cid}")), PORT).unwrap();
+                let at = HvsockAddr::new(bed.device_socket(cid), PORT).unwrap();
                 rep.bind_hvsock(&at).unwrap_or_else(|e| panic!("barrier: bind {at}: {e}"));
                 (Role::Guest(cid), rep)
             })

@@ -15,8 +15,7 @@ use super::{parts, recv_text, socket, start};
 /// Where the host reaches `cid` at vsock port `port`, and where it binds for that guest's
 /// connections to the host at `port`.
 fn guest_device(bed: &Bed, cid: u32, port: u32) -> HvsockAddr {
-    let dir = bed.uds_dir.as_ref().expect("only the host has the daemon's sockets");
-    HvsockAddr::new(dir.join(format!("u{cid}")), port).unwrap()
+    HvsockAddr::new(bed.device_socket(cid), port).unwrap()
 }
 
 #[test]

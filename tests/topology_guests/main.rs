@@ -52,17 +52,34 @@ fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
     s
 }
 
-
-
-
-/// How long a process waits at a test's closing handshake for the others, who may still be
-/// in earlier tests (a guest with no part in them runs ahead).
+/// How long a process waits at a test's closing handshake, or for a guest that its part
+/// reaches only after the others' (the host, for the guests' requests).
 const CATCH_UP_MS: i32 = 600_000;
 
 /// The closing handshake's receive: like [`recv_text`], with [`CATCH_UP_MS`].
 fn recv_done(s: &zmq::Socket, what: &str) -> String {
     s.set_rcvtimeo(CATCH_UP_MS).unwrap();
     recv_text(s, what)
+}
+
+/// The server's half of a test's closing handshake: a ROUTER on `endpoint` answers `reply` to
+/// each of `clients` clients, so that none closes while the server still waits for its data.
+fn release_clients(ctx: &zmq::Context, endpoint: &str, clients: usize, reply: &str) {
+    let done = socket(ctx, zmq::ROUTER);
+    done.set_rcvtimeo(CATCH_UP_MS).unwrap();
+    bind(&done, endpoint);
+    for _ in 0..clients {
+        let frames = done.recv_multipart(0).expect("a client's wait");
+        done.send_multipart([frames[0].clone(), reply.as_bytes().to_vec()], 0).unwrap();
+    }
+}
+
+/// A client's half of [`release_clients`]: waits at `endpoint` for the server's `reply`.
+fn wait_for_release(ctx: &zmq::Context, endpoint: &str, reply: &str) {
+    let done = socket(ctx, zmq::DEALER);
+    connect(&done, endpoint);
+    done.send("waiting", 0).unwrap();
+    assert_eq!(recv_done(&done, "the server's release"), reply);
 }
 
 fn recv_text(s: &zmq::Socket, what: &str) -> String {
@@ -217,22 +234,13 @@ fn peer_address_and_zap_address_are_the_senders_cid() {
         assert_eq!(senders, BTreeSet::from([a.to_string(), b.to_string()]));
         let addresses: BTreeSet<u32> = requests.try_iter().filter_map(|r| r.cid()).collect();
         assert_eq!(addresses, BTreeSet::from([a, b]), "ZAP addresses");
-        let done = socket(&ctx, zmq::ROUTER);
-        done.set_rcvtimeo(CATCH_UP_MS).unwrap();
-        bind(&done, "vsock://*:5801");
-        for _ in 0..2 {
-            let frames = done.recv_multipart(0).expect("a sender's wait");
-            done.send_multipart([frames[0].clone(), b"ok".to_vec()], 0).unwrap();
-        }
+        release_clients(&ctx, "vsock://*:5801", 2, "ok");
     } else if bed.is(a) || bed.is(b) {
         let Role::Guest(me) = bed.role else { unreachable!() };
         let push = socket(&ctx, zmq::PUSH);
         connect(&push, &format!("vsock://{server}:5800"));
         push.send(format!("from {me}").as_str(), 0).unwrap();
-        let done = socket(&ctx, zmq::DEALER);
-        connect(&done, &format!("vsock://{server}:5801"));
-        done.send("sent", 0).unwrap();
-        assert_eq!(recv_done(&done, "server's ok"), "ok");
+        wait_for_release(&ctx, &format!("vsock://{server}:5801"), "ok");
     }
 }
 
@@ -257,14 +265,7 @@ fn admits_4_refuses_5(policy: fn(u32, u32) -> CidPolicy, port: u32) {
         let event = monitor.expect(HANDSHAKE_FAILED_AUTH);
         assert_eq!(event.value, 400, "{}", monitor.describe());
         assert_eq!(common::recv_within(&pull, Duration::from_secs(2)), None, "a refused guest's message arrived");
-        // Both clients wait for this before they close.
-        let done = socket(&ctx, zmq::ROUTER);
-        done.set_rcvtimeo(CATCH_UP_MS).unwrap();
-        bind(&done, &format!("vsock://*:{}", port + 1));
-        for _ in 0..2 {
-            let frames = done.recv_multipart(0).expect("a client's wait");
-            done.send_multipart([frames[0].clone(), b"done".to_vec()], 0).unwrap();
-        }
+        release_clients(&ctx, &format!("vsock://*:{}", port + 1), 2, "done");
     } else if bed.is(admitted) || bed.is(refused) {
         let Role::Guest(me) = bed.role else { unreachable!() };
         let push = socket(&ctx, zmq::PUSH);
@@ -277,10 +278,7 @@ fn admits_4_refuses_5(policy: fn(u32, u32) -> CidPolicy, port: u32) {
             let event = monitor.expect(HANDSHAKE_FAILED_AUTH);
             assert_eq!(event.value, 400, "{}", monitor.describe());
         }
-        let done = socket(&ctx, zmq::DEALER);
-        connect(&done, &format!("vsock://{server}:{}", port + 1));
-        done.send("waiting", 0).unwrap();
-        assert_eq!(recv_done(&done, "server's done"), "done");
+        wait_for_release(&ctx, &format!("vsock://{server}:{}", port + 1), "done");
     }
 }
 
