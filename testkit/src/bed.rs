@@ -1,27 +1,40 @@
-//! The `guests` test bed (vm/guests): guests with their own CIDs on
-//! virtio-vsock, served by one vhost-device-vsock daemon whose host end is
-//! unix sockets on this machine. The same test binary runs in every guest and
-//! once natively as the host; each process learns its part here.
+//! The topology beds: `guests` (vm/guests), guests with their own CIDs on
+//! virtio-vsock, served by one vhost-device-vsock daemon whose host end is unix
+//! sockets on this machine; and `nested` (vm/nested), an L1 VM whose kernel is
+//! the AF_VSOCK host (vhost_vsock, CID 2) of an L2 guest it runs. The same test
+//! binary runs in every guest and once as the host; each process learns its
+//! part here.
 
 use std::path::PathBuf;
+
+/// Which bed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    /// vm/guests: the host is this machine, behind vhost-device-vsock's unix sockets.
+    Guests,
+    /// vm/nested: the host is the L1 VM, a kernel AF_VSOCK host (CID 2).
+    Nested,
+}
 
 /// What this process is in the bed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// The guest with this CID (3 and up).
     Guest(u32),
-    /// This machine: the host end, reached through unix sockets only.
+    /// The guests' host: this machine behind unix sockets (`guests`), or the
+    /// L1 VM (`nested`).
     Host,
 }
 
 /// The bed this process runs on.
 #[derive(Clone, Debug)]
 pub struct Bed {
+    pub topology: Topology,
     pub role: Role,
     /// Every guest's CID, in the order vm/guests booted them.
     pub cids: Vec<u32>,
     /// The host's end: the directory of the daemon's `u<cid>` sockets
-    /// (host role only).
+    /// (`guests`, host role only).
     pub uds_dir: Option<PathBuf>,
 }
 
@@ -53,40 +66,41 @@ impl Bed {
     }
 }
 
-/// The bed this process runs on, from the variables vm/guests sets, or why
-/// there is none. A guest role counts only inside a VM whose kernel command
-/// line names the `guests` topology, so a stray variable opens nothing.
+/// The bed this process runs on, from the variables vm/guests or vm/nested
+/// set, or why there is none. A role counts only on a kernel whose command
+/// line names the bed's topology (a VM of the bed; the `guests` host is this
+/// machine), so a stray variable opens nothing.
 pub fn bed() -> Result<Bed, String> {
-    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set (not run by vm/guests)"));
-    let topology = var("ZMQ_VSOCK_BED")?;
-    if topology != "guests" {
-        return Err(format!("ZMQ_VSOCK_BED={topology:?}, not \"guests\""));
-    }
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set (not run by vm/guests or vm/nested)"));
+    let (topology, name) = match var("ZMQ_VSOCK_BED")?.as_str() {
+        "guests" => (Topology::Guests, "guests"),
+        "nested" => (Topology::Nested, "nested"),
+        other => return Err(format!("ZMQ_VSOCK_BED={other:?}, not \"guests\" or \"nested\"")),
+    };
     let cids = var("ZMQ_VSOCK_BED_CIDS")?
         .split_whitespace()
         .map(|c| c.parse::<u32>().map_err(|_| format!("ZMQ_VSOCK_BED_CIDS: {c:?} is not a CID")))
         .collect::<Result<Vec<u32>, String>>()?;
     let role = match var("ZMQ_VSOCK_BED_ROLE")?.as_str() {
         "host" => Role::Host,
-        cid => {
-            let cid: u32 = cid.parse().map_err(|_| format!("ZMQ_VSOCK_BED_ROLE={cid:?}"))?;
-            if !(crate::in_vm() && crate::vm_topology().as_deref() == Some("guests")) {
-                return Err(format!("ZMQ_VSOCK_BED_ROLE={cid} outside a guest of the bed"));
-            }
-            Role::Guest(cid)
-        }
+        cid => Role::Guest(cid.parse().map_err(|_| format!("ZMQ_VSOCK_BED_ROLE={cid:?}"))?),
     };
-    let uds_dir = match role {
-        Role::Host => Some(PathBuf::from(var("ZMQ_VSOCK_BED_UDS_DIR")?)),
-        Role::Guest(_) => None,
+    let in_a_vm_of_the_bed = crate::in_vm() && crate::vm_topology().as_deref() == Some(name);
+    if !in_a_vm_of_the_bed && (topology == Topology::Nested || role != Role::Host) {
+        return Err(format!("ZMQ_VSOCK_BED_ROLE={role:?} outside a VM of the {name} bed"));
+    }
+    let uds_dir = match (topology, role) {
+        (Topology::Guests, Role::Host) => Some(PathBuf::from(var("ZMQ_VSOCK_BED_UDS_DIR")?)),
+        _ => None,
     };
-    Ok(Bed { role, cids, uds_dir })
+    Ok(Bed { topology, role, cids, uds_dir })
 }
 
 /// Starts a test of the bed: evaluates to the [`Bed`], or, when this process
 /// is not on one, fails the test in CI and elsewhere prints `SKIPPED` with the
 /// reason and returns (as `require_data_path!`). Run such tests with
-/// `cargo vm-test --features bed --test topology_guests` (vm/run hands them to vm/guests).
+/// `cargo vm-test --features bed --test topology_guests` or `--test
+/// topology_nested` (vm/run hands them to vm/guests or vm/nested).
 #[macro_export]
 macro_rules! require_bed {
     () => {
@@ -105,7 +119,8 @@ macro_rules! require_bed {
 #[track_caller]
 pub fn __bed_missing(module: &str, reason: &str) {
     let what = format!(
-        "test of the guests bed, run it with `cargo vm-test --features bed --test topology_guests` ({reason})"
+        "test of a topology bed, run it with `cargo vm-test --features bed --test topology_guests` \
+         (or topology_nested) ({reason})"
     );
     crate::__report_missing(module, &what);
 }

@@ -90,10 +90,12 @@ fn place() -> Place {
 /// the guest kernel's command line, which no host has. A loopback VM loads no
 /// guest-to-host transport; a guest of the `guests` bed has virtio-vsock, but
 /// its device is served by vhost-device-vsock, whose host end is unix sockets
-/// (never this machine's /dev/vsock), so its CIDs are the bed's own.
+/// (never this machine's /dev/vsock), so its CIDs are the bed's own. In the
+/// `nested` bed the L2 guest's virtio-vsock is served by the L1 VM's kernel,
+/// and L1 has the host side only (vhost_vsock, no way out of it).
 fn place_from(in_vm: bool, topology: Option<&str>, hypervisor: bool) -> Place {
     match (in_vm, topology, hypervisor) {
-        (true, Some("loopback"), false) | (true, Some("guests"), _) => Place::TestVm,
+        (true, Some("loopback"), false) | (true, Some("guests" | "nested"), _) => Place::TestVm,
         (true, _, _) => Place::ClaimsVm,
         (false, _, _) => Place::Outside,
     }
@@ -312,6 +314,9 @@ mod tests {
     fn only_the_kernel_command_line_of_a_bed_vm_opens_connects() {
         assert_eq!(place_from(true, Some("loopback"), false), Place::TestVm);
         assert_eq!(place_from(true, Some("guests"), true), Place::TestVm);
+        // The nested bed: L2 has virtio-vsock (to L1), L1 the host side only.
+        assert_eq!(place_from(true, Some("nested"), true), Place::TestVm);
+        assert_eq!(place_from(true, Some("nested"), false), Place::TestVm);
         // A loopback VM never has a guest-to-host transport.
         assert_eq!(place_from(true, Some("loopback"), true), Place::ClaimsVm);
         // The variable without the command line (a host with a stray variable).
@@ -319,6 +324,7 @@ mod tests {
             assert_eq!(place_from(true, None, hypervisor), Place::ClaimsVm);
             assert_eq!(place_from(true, Some("other"), hypervisor), Place::ClaimsVm);
             assert_eq!(place_from(false, Some("guests"), hypervisor), Place::Outside);
+            assert_eq!(place_from(false, Some("nested"), hypervisor), Place::Outside);
         }
     }
 

@@ -33,7 +33,7 @@ mod bed;
 pub mod differential;
 mod guard;
 
-pub use bed::{__bed_missing, bed, Bed, Role};
+pub use bed::{__bed_missing, bed, Bed, Role, Topology};
 
 pub use guard::{guard_connect, guard_connect_endpoint};
 
@@ -53,7 +53,7 @@ pub fn in_vm() -> bool {
 }
 
 /// The topology vm/run names on the guest kernel's command line
-/// (`zmq_vsock_vm=loopback` or `zmq_vsock_vm=guests`), or `None` on any other
+/// (`zmq_vsock_vm=loopback`, `guests` or `nested`), or `None` on any other
 /// kernel.
 pub fn vm_topology() -> Option<String> {
     let cmdline = std::fs::read_to_string("/proc/cmdline").ok()?;

@@ -10,7 +10,9 @@ use zmq_vsock::{HvsockAddr, SocketExt, VMADDR_CID_HOST};
 use zmq_vsock_testkit::{Bed, Role};
 
 use super::common::{self, bind, connect, context, Monitor};
-use super::{parts, recv_text, socket, start};
+use super::bed::numbered::{mb_per_s, receive_all, receive_numbered, send_all, send_numbered, COUNT};
+use super::bed::{recv_text, socket, start};
+use super::parts;
 
 /// Where the host reaches `cid` at vsock port `port`, and where it binds for that guest's
 /// connections to the host at `port`.
@@ -145,66 +147,6 @@ fn hvsock_every_socket_pattern_host_to_guest() {
     }
 }
 
-/// How many numbered messages the bulk tests send, and their size.
-const COUNT: u64 = 100_000;
-const SIZE: usize = 64;
-
-/// Sends [`COUNT`] numbered messages (the number, little-endian, padded to [`SIZE`] bytes).
-fn send_numbered(s: &zmq::Socket) {
-    let mut message = vec![0u8; SIZE];
-    for n in 0..COUNT {
-        message[..8].copy_from_slice(&n.to_le_bytes());
-        s.send(&message[..], 0).unwrap_or_else(|e| panic!("send of message {n}: {e}"));
-    }
-}
-
-/// Receives [`COUNT`] numbered messages and checks that none is lost, reordered or duplicated;
-/// returns the rate from the first to the last, in bytes per second.
-fn receive_numbered(s: &zmq::Socket, what: &str) -> f64 {
-    let mut first = None;
-    for n in 0..COUNT {
-        let message = s.recv_bytes(0).unwrap_or_else(|e| panic!("{what}: message {n} of {COUNT}: {e}"));
-        first.get_or_insert_with(Instant::now);
-        assert_eq!(message.len(), SIZE, "{what}: message {n}");
-        let got = u64::from_le_bytes(message[..8].try_into().unwrap());
-        assert_eq!(got, n, "{what}: message {n} of {COUNT} is number {got}");
-    }
-    assert_eq!(common::recv_within(s, Duration::from_millis(200)), None, "{what}: a message after the last");
-    let elapsed = first.expect("messages arrived").elapsed().as_secs_f64();
-    (COUNT - 1) as f64 * SIZE as f64 / elapsed
-}
-
-/// A guest's receiving end of a bulk test: a PULL on `port`, and a REP on `port + 1` that tells
-/// the sender, once every message is in, that it may close; prints the throughput of `what`.
-fn receive_all_in_guest(port: u32, what: &str) {
-    let ctx = context();
-    let pull = socket(&ctx, zmq::PULL);
-    bind(&pull, &format!("vsock://*:{port}"));
-    let answer = socket(&ctx, zmq::REP);
-    bind(&answer, &format!("vsock://*:{}", port + 1));
-    let rate = receive_numbered(&pull, what);
-    eprintln!("throughput: {what}: {}", mb_per_s(rate));
-    assert_eq!(recv_text(&answer, "the sender's question"), "all?");
-    answer.send("all", 0).unwrap();
-}
-
-/// A guest's sending end of a bulk test: pushes to `cid` at `port`, then asks at `port + 1`
-/// whether everything arrived, keeping its socket (and what it still queues) open until then.
-fn send_all_from_guest(cid: u32, port: u32) {
-    let ctx = context();
-    let push = socket(&ctx, zmq::PUSH);
-    connect(&push, &format!("vsock://{cid}:{port}"));
-    let ask = socket(&ctx, zmq::REQ);
-    connect(&ask, &format!("vsock://{cid}:{}", port + 1));
-    send_numbered(&push);
-    ask.send("all?", 0).unwrap();
-    assert_eq!(recv_text(&ask, "the receiver's count"), "all");
-}
-
-fn mb_per_s(bytes_per_s: f64) -> String {
-    format!("{COUNT} messages of {SIZE} B, {:.2} MB/s", bytes_per_s / 1e6)
-}
-
 /// 100,000 numbered messages each way between the host and a guest, at once: the host dials
 /// guest 3 (`hvsock://u3:P`) and pushes; guest 4 dials the host (`vsock://2:P`) and pushes. Both
 /// receivers check every number and print their throughput; each sender keeps its socket open
@@ -238,8 +180,8 @@ fn hvsock_100k_numbered_messages_each_way() {
             eprintln!("throughput: {what}: {}", mb_per_s(rate));
             sender.join().unwrap();
         }
-        Role::Guest(me) if me == g3 => receive_all_in_guest(TO_GUEST, &format!("host -> guest {me} over hvsock")),
-        Role::Guest(me) if me == g4 => send_all_from_guest(VMADDR_CID_HOST, TO_HOST),
+        Role::Guest(me) if me == g3 => receive_all(TO_GUEST, &format!("host -> guest {me} over hvsock")),
+        Role::Guest(me) if me == g4 => send_all(VMADDR_CID_HOST, TO_HOST),
         Role::Guest(_) => {}
     }
 }
@@ -261,8 +203,8 @@ fn vsock_100k_numbered_messages_guest_to_guest() {
     let (g3, _, g5) = parts(&bed);
     const PORT: u32 = 7450;
     match bed.role {
-        Role::Guest(me) if me == g3 => receive_all_in_guest(PORT, &format!("guest {g5} -> guest {me} over vsock")),
-        Role::Guest(me) if me == g5 => send_all_from_guest(g3, PORT),
+        Role::Guest(me) if me == g3 => receive_all(PORT, &format!("guest {g5} -> guest {me} over vsock")),
+        Role::Guest(me) if me == g5 => send_all(g3, PORT),
         _ => {}
     }
 }
@@ -440,9 +382,9 @@ fn hvsock_host_redials_a_guest_that_reboots() {
         // The spare guest, booted by the host below: serves until told to stop (boot 2) or
         // killed (boot 1). It takes no part in the barrier, which is the three guests'.
         Role::Guest(me) if !bed.cids.contains(&me) => serve_until_stopped(PORT),
-        Role::Guest(_) => super::barrier::wait(&bed, NAME),
+        Role::Guest(_) => super::bed::barrier::wait(&bed, NAME),
         Role::Host => {
-            super::barrier::wait(&bed, NAME);
+            super::bed::barrier::wait(&bed, NAME);
             let boot = |n: u32| boot_spare(spare, NAME, n, None);
             let dealer = socket(&ctx, zmq::DEALER);
             dealer.set_reconnect_ivl(100).unwrap();
@@ -558,9 +500,9 @@ fn hvsock_host_survives_a_daemon_restart() {
     let bed = zmq_vsock_testkit::require_bed!();
     match bed.role {
         Role::Guest(me) if me == CID => serve_until_stopped(PORT),
-        Role::Guest(_) => super::barrier::wait(&bed, NAME),
+        Role::Guest(_) => super::bed::barrier::wait(&bed, NAME),
         Role::Host => {
-            super::barrier::wait(&bed, NAME);
+            super::bed::barrier::wait(&bed, NAME);
             let dir = bed.uds_dir.as_ref().unwrap().join("own-daemon");
             std::fs::create_dir_all(&dir).unwrap();
             let mut daemon = start_daemon(CID, &dir);

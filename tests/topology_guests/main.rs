@@ -5,7 +5,7 @@
 //!
 //! Run with `cargo vm-test --features bed --test topology_guests` (vm/run hands binaries of this
 //! name to vm/guests). Every process runs its tests one at a time, in the same (name) order, and
-//! each test starts at a barrier held by the host ([`barrier`]), so the ends of a test run it
+//! each test starts at a barrier held by the host ([`bed::barrier`]), so the ends of a test run it
 //! together, and a test that fails somewhere costs only itself. Each test ends with an
 //! acknowledgement, so that no guest powers off while its peer still waits for data.
 
@@ -13,78 +13,19 @@
 #[allow(unused_macros)]
 mod common;
 
-mod barrier;
+#[path = "../bed/mod.rs"]
+mod bed;
 mod hvsock;
-
-/// Starts a test of the bed: [`require_bed!`], then the barrier named after the calling
-/// function, which every process of the bed reaches before the test goes on.
-macro_rules! start {
-    () => {{
-        let bed = zmq_vsock_testkit::require_bed!();
-        fn here() {}
-        let test = std::any::type_name_of_val(&here).trim_end_matches("::here");
-        $crate::barrier::wait(&bed, test);
-        bed
-    }};
-}
-pub(crate) use start;
 
 use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use bed::{recv_done, recv_text, release_clients, socket, start, wait_for_release};
 use common::{bind, connect, context, Monitor};
 use zmq::SocketEvent::HANDSHAKE_FAILED_AUTH;
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
 use zmq_vsock_testkit::{Bed, Role};
-
-/// Receive and send timeout: three emulated guests share two host cores, and one may boot
-/// seconds after another.
-const TIMEOUT_MS: i32 = 120_000;
-
-/// [`common::socket`] with the bed's timeouts, and a linger that lets a closing socket
-/// deliver what it queued (the peer may bind later), bounded so that no close hangs.
-fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
-    let s = common::socket(ctx, kind);
-    s.set_rcvtimeo(TIMEOUT_MS).unwrap();
-    s.set_sndtimeo(TIMEOUT_MS).unwrap();
-    s.set_linger(30_000).unwrap();
-    s
-}
-
-/// How long a process waits at a test's closing handshake, or for a guest that its part
-/// reaches only after the others' (the host, for the guests' requests).
-const CATCH_UP_MS: i32 = 600_000;
-
-/// The closing handshake's receive: like [`recv_text`], with [`CATCH_UP_MS`].
-fn recv_done(s: &zmq::Socket, what: &str) -> String {
-    s.set_rcvtimeo(CATCH_UP_MS).unwrap();
-    recv_text(s, what)
-}
-
-/// The server's half of a test's closing handshake: a ROUTER on `endpoint` answers `reply` to
-/// each of `clients` clients, so that none closes while the server still waits for its data.
-fn release_clients(ctx: &zmq::Context, endpoint: &str, clients: usize, reply: &str) {
-    let done = socket(ctx, zmq::ROUTER);
-    done.set_rcvtimeo(CATCH_UP_MS).unwrap();
-    bind(&done, endpoint);
-    for _ in 0..clients {
-        let frames = done.recv_multipart(0).expect("a client's wait");
-        done.send_multipart([frames[0].clone(), reply.as_bytes().to_vec()], 0).unwrap();
-    }
-}
-
-/// A client's half of [`release_clients`]: waits at `endpoint` for the server's `reply`.
-fn wait_for_release(ctx: &zmq::Context, endpoint: &str, reply: &str) {
-    let done = socket(ctx, zmq::DEALER);
-    connect(&done, endpoint);
-    done.send("waiting", 0).unwrap();
-    assert_eq!(recv_done(&done, "the server's release"), reply);
-}
-
-fn recv_text(s: &zmq::Socket, what: &str) -> String {
-    String::from_utf8(common::recv(s, what)).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"))
-}
 
 /// Guest 3 serves, guests 4 and 5 are clients.
 fn parts(bed: &Bed) -> (u32, u32, u32) {

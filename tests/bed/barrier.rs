@@ -1,6 +1,7 @@
 //! The barrier every test of the bed starts with, held by the host: each guest sends the
-//! test's name to the host (`vsock://2:PORT`, which reaches the host's `hvsock://u<cid>:PORT`
-//! bind) and waits for the host's go; the host answers once every guest and the host itself
+//! test's name to the host (`vsock://2:PORT`, PORT one a guest, which reaches the host's
+//! `hvsock://u<cid>:PORT` bind on the `guests` bed and its `vsock://*:PORT` bind on the
+//! `nested` one) and waits for the host's go; the host answers once every guest and the host itself
 //! have reached the same test. So a test that fails or times out in one process costs only
 //! that test: the next one starts together again, instead of each process waiting out its
 //! peers' timeouts in a sequence that no longer lines up.
@@ -8,17 +9,23 @@
 use std::sync::Mutex;
 
 use zmq_vsock::{HvsockAddr, SocketExt};
-use zmq_vsock_testkit::{Bed, Role};
+use zmq_vsock_testkit::{Bed, Role, Topology};
 
-/// A port no test uses.
+/// The first guest's port, which no test uses; the next guest's is one less, and so on.
 const PORT: u32 = 4999;
+
+/// The barrier's port for guest `cid`.
+fn port(bed: &Bed, cid: u32) -> u32 {
+    let index = bed.cids.iter().position(|&c| c == cid).expect("a guest of the bed");
+    PORT - index as u32
+}
 
 /// How long one process waits at the barrier: the first one waits for the guests to boot, the
 /// others for the slowest process to finish the test before.
 const WAIT_MS: i32 = 600_000;
 
 /// The barrier's sockets, made at the first barrier and kept for the whole run (tests run one
-/// at a time: vm/guests sets RUST_TEST_THREADS=1 in every process).
+/// at a time: vm/guests and vm/nested set RUST_TEST_THREADS=1 in every process).
 struct Sockets {
     _ctx: zmq::Context,
     /// Host: one REP a guest, bound at that guest's hybrid vsock path. Guest: one REQ to the host.
@@ -52,14 +59,23 @@ fn sockets(bed: &Bed) -> Sockets {
             .iter()
             .map(|&cid| {
                 let mut rep = socket(zmq::REP);
-                let at = HvsockAddr::new(bed.device_socket(cid), PORT).unwrap();
-                rep.bind_hvsock(&at).unwrap_or_else(|e| panic!("barrier: bind {at}: {e}"));
+                let port = port(bed, cid);
+                match bed.topology {
+                    Topology::Guests => {
+                        let at = HvsockAddr::new(bed.device_socket(cid), port).unwrap();
+                        rep.bind_hvsock(&at).unwrap_or_else(|e| panic!("barrier: bind {at}: {e}"));
+                    }
+                    Topology::Nested => {
+                        let at = format!("vsock://*:{port}");
+                        rep.bind(&at).unwrap_or_else(|e| panic!("barrier: bind {at}: {e}"));
+                    }
+                }
                 (Role::Guest(cid), rep)
             })
             .collect(),
-        Role::Guest(_) => {
+        Role::Guest(cid) => {
             let req = socket(zmq::REQ);
-            let host = format!("vsock://{}:{PORT}", zmq_vsock::VMADDR_CID_HOST);
+            let host = format!("vsock://{}:{}", zmq_vsock::VMADDR_CID_HOST, port(bed, cid));
             zmq_vsock_testkit::guard_connect_endpoint(&host).unwrap();
             req.connect(&host).unwrap_or_else(|e| panic!("barrier: connect {host}: {e}"));
             vec![(Role::Host, req)]
