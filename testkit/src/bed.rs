@@ -49,6 +49,13 @@ impl Bed {
         self.role == Role::Guest(cid)
     }
 
+    /// Whether this process is a spare guest: one that is not among [`Bed::cids`], which a
+    /// host's test boots itself (`vm/guests --boot`, `vm/nested-l1 --boot`) and which has a
+    /// part only in the tests that boot it.
+    pub fn is_spare(&self) -> bool {
+        matches!(self.role, Role::Guest(cid) if !self.cids.contains(&cid))
+    }
+
     /// On the host: guest `cid`'s device socket (`<dir>/u<cid>`), the PATH of
     /// its `hvsock://PATH:PORT` endpoints.
     pub fn device_socket(&self, cid: u32) -> PathBuf {

@@ -17,6 +17,8 @@ mod common;
 #[allow(dead_code)]
 mod bed;
 
+mod faults;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
