@@ -3,6 +3,7 @@
 //! the per-test barrier, the bed's socket timeouts, and a test's closing handshake.
 
 pub mod barrier;
+pub mod exchanges;
 pub mod numbered;
 
 use crate::common::{self, bind, connect};

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use bed::{recv_done, recv_text, release_clients, socket, start, wait_for_release};
+use bed::{exchanges, recv_done, recv_text, release_clients, socket, start, wait_for_release};
 use common::{bind, connect, context, Monitor};
 use zmq::SocketEvent::HANDSHAKE_FAILED_AUTH;
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
@@ -38,22 +38,10 @@ fn man_page_example(scheme: &str, port: u32) {
     let bed = start!();
     let (server, client, _) = parts(&bed);
     let ctx = context();
-    const EXCHANGES: usize = 3;
     if bed.is(server) {
-        let rep = socket(&ctx, zmq::REP);
-        bind(&rep, &format!("{scheme}://*:{port}"));
-        for i in 0..EXCHANGES {
-            let request = recv_text(&rep, "request");
-            assert_eq!(request, format!("hello {i} from {client}"));
-            rep.send(format!("world {i} from {server}").as_str(), 0).unwrap();
-        }
+        exchanges::answer_requests(&ctx, scheme, port, server, client);
     } else if bed.is(client) {
-        let req = socket(&ctx, zmq::REQ);
-        connect(&req, &format!("{scheme}://{server}:{port}"));
-        for i in 0..EXCHANGES {
-            req.send(format!("hello {i} from {client}").as_str(), 0).unwrap();
-            assert_eq!(recv_text(&req, "reply"), format!("world {i} from {server}"));
-        }
+        exchanges::make_requests(&ctx, scheme, port, server, client);
     }
 }
 
@@ -72,66 +60,10 @@ fn every_socket_pattern_guest_to_guest() {
     let bed = start!();
     let (server, client, _) = parts(&bed);
     let ctx = context();
-    // (server's type, client's type, port)
-    let pairs = [
-        (zmq::REP, zmq::REQ, 5601),
-        (zmq::ROUTER, zmq::DEALER, 5602),
-        (zmq::PAIR, zmq::PAIR, 5603),
-        (zmq::PULL, zmq::PUSH, 5604),
-    ];
     if bed.is(server) {
-        for (kind, _, port) in pairs {
-            let s = socket(&ctx, kind);
-            bind(&s, &format!("vsock://*:{port}"));
-            let frames = s.recv_multipart(0).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-            let body = frames.last().unwrap().clone();
-            assert_eq!(body, format!("{kind:?} from {client}").into_bytes());
-            match kind {
-                zmq::REP | zmq::PAIR => s.send("ack", 0).unwrap(),
-                // The routing ID frame first.
-                zmq::ROUTER => s.send_multipart([frames[0].clone(), b"ack".to_vec()], 0).unwrap(),
-                _ => {}
-            }
-        }
-        // PUB/SUB: publish until the subscriber says (over PUSH/PULL) that it got one.
-        let publisher = socket(&ctx, zmq::PUB);
-        bind(&publisher, "vsock://*:5605");
-        let confirm = socket(&ctx, zmq::PULL);
-        bind(&confirm, "vsock://*:5606");
-        loop {
-            publisher.send("topic: published by 3", 0).unwrap();
-            if confirm.poll(zmq::POLLIN, 50).unwrap() > 0 {
-                assert_eq!(recv_text(&confirm, "subscriber's confirmation"), "got it");
-                break;
-            }
-        }
+        exchanges::serve_every_pattern(&ctx, server, client);
     } else if bed.is(client) {
-        for (_, kind, port) in pairs {
-            let s = socket(&ctx, kind);
-            connect(&s, &format!("vsock://{server}:{port}"));
-            s.send(format!("{:?} from {client}", server_kind(kind)).as_str(), 0).unwrap();
-            if kind != zmq::PUSH {
-                assert_eq!(recv_text(&s, "ack"), "ack", "{kind:?}");
-            }
-        }
-        let subscriber = socket(&ctx, zmq::SUB);
-        subscriber.set_subscribe(b"topic:").unwrap();
-        connect(&subscriber, &format!("vsock://{server}:5605"));
-        assert_eq!(recv_text(&subscriber, "publication"), "topic: published by 3");
-        let confirm = socket(&ctx, zmq::PUSH);
-        connect(&confirm, &format!("vsock://{server}:5606"));
-        confirm.send("got it", 0).unwrap();
-        // Linger 0 (common::socket): wait until the publisher stops, i.e. got it.
-        std::thread::sleep(Duration::from_millis(500));
-    }
-
-    fn server_kind(client: zmq::SocketType) -> zmq::SocketType {
-        match client {
-            zmq::REQ => zmq::REP,
-            zmq::DEALER => zmq::ROUTER,
-            zmq::PUSH => zmq::PULL,
-            other => other,
-        }
+        exchanges::dial_every_pattern(&ctx, server, client);
     }
 }
 

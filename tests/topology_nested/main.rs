@@ -23,7 +23,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use bed::numbered::{receive_all, send_all};
-use bed::{recv_text, release_clients, socket, start, wait_for_release};
+use bed::{exchanges, release_clients, socket, start, wait_for_release};
 use common::{bind, connect, context, Monitor};
 use zmq::SocketEvent::HANDSHAKE_FAILED_AUTH;
 use zmq_vsock::zap::{CidPolicy, ZapHandler, ZapRequest};
@@ -41,26 +41,9 @@ fn man_page_example(scheme: &str, port: u32) {
     let bed = start!();
     let g = guest(&bed);
     let ctx = context();
-    const EXCHANGES: usize = 3;
     match bed.role {
-        Role::Host => {
-            let rep = socket(&ctx, zmq::REP);
-            bind(&rep, &format!("{scheme}://*:{port}"));
-            for i in 0..EXCHANGES {
-                let mut request = rep.recv_msg(0).expect("the guest's request");
-                assert_eq!(request.gets("Peer-Address"), Some(g.to_string().as_str()), "Peer-Address");
-                assert_eq!(request.as_str(), Some(format!("hello {i} from {g}").as_str()));
-                rep.send(format!("world {i} from the host").as_str(), 0).unwrap();
-            }
-        }
-        Role::Guest(_) => {
-            let req = socket(&ctx, zmq::REQ);
-            connect(&req, &format!("{scheme}://{VMADDR_CID_HOST}:{port}"));
-            for i in 0..EXCHANGES {
-                req.send(format!("hello {i} from {g}").as_str(), 0).unwrap();
-                assert_eq!(recv_text(&req, "the host's reply"), format!("world {i} from the host"));
-            }
-        }
+        Role::Host => exchanges::answer_requests(&ctx, scheme, port, VMADDR_CID_HOST, g),
+        Role::Guest(_) => exchanges::make_requests(&ctx, scheme, port, VMADDR_CID_HOST, g),
     }
 }
 
@@ -74,62 +57,16 @@ fn zmq_vmci_7_example_guest_to_host() {
     man_page_example("vmci", 5556);
 }
 
-/// Every pattern with the guest serving and the host connecting to the guest's CID (the host's
-/// agent dialing into its VM), and PUB/SUB the other way.
+/// Every pattern with the guest serving and the host dialing the guest's CID (the host's agent
+/// reaching into its VM).
 #[test]
 fn every_socket_pattern_host_to_guest() {
     let bed = start!();
     let g = guest(&bed);
     let ctx = context();
-    // (the guest's type, the host's type, port)
-    let pairs = [
-        (zmq::REP, zmq::REQ, 5601),
-        (zmq::ROUTER, zmq::DEALER, 5602),
-        (zmq::PAIR, zmq::PAIR, 5603),
-        (zmq::PULL, zmq::PUSH, 5604),
-    ];
     match bed.role {
-        Role::Guest(_) => {
-            for (kind, _, port) in pairs {
-                let s = socket(&ctx, kind);
-                bind(&s, &format!("vsock://*:{port}"));
-                let frames = s.recv_multipart(0).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-                assert_eq!(frames.last().unwrap(), format!("to {kind:?} in {g}").as_bytes());
-                match kind {
-                    zmq::REP | zmq::PAIR => s.send("ack", 0).unwrap(),
-                    zmq::ROUTER => s.send_multipart([frames[0].clone(), b"ack".to_vec()], 0).unwrap(),
-                    _ => {}
-                }
-            }
-            let subscriber = socket(&ctx, zmq::SUB);
-            subscriber.set_subscribe(b"topic:").unwrap();
-            connect(&subscriber, &format!("vsock://{VMADDR_CID_HOST}:5605"));
-            assert_eq!(recv_text(&subscriber, "publication"), "topic: from the host");
-            wait_for_release(&ctx, &format!("vsock://{VMADDR_CID_HOST}:5606"), "stop");
-        }
-        Role::Host => {
-            for (guest_kind, kind, port) in pairs {
-                let s = socket(&ctx, kind);
-                connect(&s, &format!("vsock://{g}:{port}"));
-                s.send(format!("to {guest_kind:?} in {g}").as_str(), 0).unwrap();
-                if kind != zmq::PUSH {
-                    assert_eq!(recv_text(&s, "ack"), "ack", "{kind:?}");
-                }
-            }
-            // Publish until the subscriber, having one, asks to be released.
-            let publisher = socket(&ctx, zmq::PUB);
-            bind(&publisher, "vsock://*:5605");
-            let done = socket(&ctx, zmq::ROUTER);
-            bind(&done, "vsock://*:5606");
-            loop {
-                publisher.send("topic: from the host", 0).unwrap();
-                if done.poll(zmq::POLLIN, 50).unwrap() > 0 {
-                    let frames = done.recv_multipart(0).unwrap();
-                    done.send_multipart([frames[0].clone(), b"stop".to_vec()], 0).unwrap();
-                    break;
-                }
-            }
-        }
+        Role::Guest(_) => exchanges::serve_every_pattern(&ctx, g, VMADDR_CID_HOST),
+        Role::Host => exchanges::dial_every_pattern(&ctx, g, VMADDR_CID_HOST),
     }
 }
 
