@@ -12,7 +12,7 @@ pub const SIZE: usize = 64;
 
 /// Sends [`COUNT`] numbered messages (the number, little-endian, padded to [`SIZE`] bytes).
 pub fn send_numbered(s: &zmq::Socket) {
-    let mut message = vec![0u8; SIZE];
+    let mut message = [0u8; SIZE];
     for n in 0..COUNT {
         message[..8].copy_from_slice(&n.to_le_bytes());
         s.send(&message[..], 0).unwrap_or_else(|e| panic!("send of message {n}: {e}"));

@@ -157,10 +157,8 @@ fn host_kills_and_reboots_the_spare() {
             spare = boot_spare(2);
             rebooted = true;
         }
-        if stopped {
-            if let Some(status) = spare.qemu.try_wait().unwrap() {
-                break status;
-            }
+        if let Some(status) = spare.qemu.try_wait().unwrap().filter(|_| stopped) {
+            break status;
         }
     };
     // Guest 3's next ping learns that the test is over.

@@ -10,11 +10,10 @@
 //! that no VM powers off while its peer still waits for data.
 
 #[path = "../data_path/common.rs"]
-#[allow(unused_macros, dead_code)]
+#[allow(unused_macros)]
 mod common;
 
 #[path = "../bed/mod.rs"]
-#[allow(dead_code)]
 mod bed;
 
 mod faults;
