@@ -78,7 +78,13 @@ impl Bed {
 /// line names the bed's topology (a VM of the bed; the `guests` host is this
 /// machine), so a stray variable opens nothing.
 pub fn bed() -> Result<Bed, String> {
-    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set (not run by vm/guests or vm/nested)"));
+    bed_from(|name| std::env::var(name).ok(), crate::in_vm(), crate::vm_topology().as_deref())
+}
+
+/// [`bed`] from the variables `var` reads, whether `ZMQ_VSOCK_IN_VM=1` is set, and the
+/// topology on the kernel's command line.
+fn bed_from(var: impl Fn(&str) -> Option<String>, in_vm: bool, kernel_topology: Option<&str>) -> Result<Bed, String> {
+    let var = |name: &str| var(name).ok_or_else(|| format!("{name} is not set (not run by vm/guests or vm/nested)"));
     let (topology, name) = match var("ZMQ_VSOCK_BED")?.as_str() {
         "guests" => (Topology::Guests, "guests"),
         "nested" => (Topology::Nested, "nested"),
@@ -92,7 +98,7 @@ pub fn bed() -> Result<Bed, String> {
         "host" => Role::Host,
         cid => Role::Guest(cid.parse().map_err(|_| format!("ZMQ_VSOCK_BED_ROLE={cid:?}"))?),
     };
-    let in_a_vm_of_the_bed = crate::in_vm() && crate::vm_topology().as_deref() == Some(name);
+    let in_a_vm_of_the_bed = in_vm && kernel_topology == Some(name);
     if !in_a_vm_of_the_bed && (topology == Topology::Nested || role != Role::Host) {
         return Err(format!("ZMQ_VSOCK_BED_ROLE={role:?} outside a VM of the {name} bed"));
     }
@@ -130,4 +136,64 @@ pub fn __bed_missing(module: &str, reason: &str) {
          (or topology_nested) ({reason})"
     );
     crate::__report_missing(module, &what);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variables of a bed process: ZMQ_VSOCK_BED=`topology`, ROLE=`role`, CIDS "3 4".
+    fn vars(topology: &'static str, role: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            match name {
+                "ZMQ_VSOCK_BED" => Some(topology),
+                "ZMQ_VSOCK_BED_ROLE" => Some(role),
+                "ZMQ_VSOCK_BED_CIDS" => Some("3 4"),
+                "ZMQ_VSOCK_BED_UDS_DIR" => Some("/tmp/bed"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        }
+    }
+
+    #[test]
+    fn each_role_counts_only_where_its_bed_runs_it() {
+        // The guests bed's host is this machine; its guests are VMs of that bed.
+        let host = bed_from(vars("guests", "host"), false, None).unwrap();
+        assert_eq!((host.topology, host.role), (Topology::Guests, Role::Host));
+        assert_eq!(host.device_socket(3), PathBuf::from("/tmp/bed/u3"));
+        assert_eq!(bed_from(vars("guests", "3"), true, Some("guests")).unwrap().role, Role::Guest(3));
+        // The nested bed's host is the L1 VM: on any other kernel the variables open nothing.
+        let l1 = bed_from(vars("nested", "host"), true, Some("nested")).unwrap();
+        assert_eq!((l1.topology, l1.role, l1.uds_dir), (Topology::Nested, Role::Host, None));
+        for (topology, role, in_vm, kernel) in [
+            ("nested", "host", false, None),
+            ("nested", "host", true, Some("loopback")),
+            ("nested", "3", true, Some("guests")),
+            ("guests", "3", false, Some("guests")),
+            ("guests", "3", true, None),
+        ] {
+            let err = bed_from(vars(topology, role), in_vm, kernel).unwrap_err();
+            assert!(err.contains("outside a VM"), "{topology} {role} {in_vm} {kernel:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn bad_variables_say_which() {
+        let err = bed_from(vars("cloud", "host"), false, None).unwrap_err();
+        assert!(err.contains("ZMQ_VSOCK_BED=\"cloud\""), "{err}");
+        let err = bed_from(vars("guests", "three"), true, Some("guests")).unwrap_err();
+        assert!(err.contains("ZMQ_VSOCK_BED_ROLE=\"three\""), "{err}");
+        let err = bed_from(|_| None, true, Some("guests")).unwrap_err();
+        assert!(err.contains("ZMQ_VSOCK_BED is not set"), "{err}");
+    }
+
+    #[test]
+    fn a_guest_outside_the_cids_is_a_spare() {
+        let spare = bed_from(vars("nested", "5"), true, Some("nested")).unwrap();
+        assert!(spare.is_spare());
+        let guest = bed_from(vars("nested", "3"), true, Some("nested")).unwrap();
+        assert!(!guest.is_spare());
+        assert!(!bed_from(vars("nested", "host"), true, Some("nested")).unwrap().is_spare());
+    }
 }
