@@ -70,6 +70,17 @@ pub fn wait_for_release(ctx: &zmq::Context, endpoint: &str, reply: &str) {
     assert_eq!(recv_done(&done, "the server's release"), reply);
 }
 
+/// This machine's CID is `cid` by both CID helpers, and `@` on vmci:// binds as `cid`.
+pub fn assert_local_cids(cid: u32) {
+    assert_eq!(zmq_vsock::local_cid().unwrap(), cid, "local_cid()");
+    assert_eq!(zmq_vsock::vmci_local_cid().unwrap(), cid, "vmci_local_cid()");
+    let ctx = zmq::Context::new();
+    let s = socket(&ctx, zmq::PULL);
+    bind(&s, "vmci://@:*");
+    let bound = common::last_endpoint(&s);
+    assert!(bound.starts_with(&format!("vmci://{cid}:")), "{bound}");
+}
+
 pub fn recv_text(s: &zmq::Socket, what: &str) -> String {
     String::from_utf8(common::recv(s, what)).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"))
 }

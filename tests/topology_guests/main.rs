@@ -71,14 +71,7 @@ fn every_socket_pattern_guest_to_guest() {
 fn this_machine_is_the_guests_own_cid() {
     let bed = start!();
     let Role::Guest(cid) = bed.role else { return };
-    assert_eq!(zmq_vsock::local_cid().unwrap(), cid, "local_cid()");
-    assert_eq!(zmq_vsock::vmci_local_cid().unwrap(), cid, "vmci_local_cid()");
-    // `@` on vmci:// is this guest's real CID.
-    let ctx = context();
-    let s = socket(&ctx, zmq::PULL);
-    bind(&s, "vmci://@:*");
-    let bound = common::last_endpoint(&s);
-    assert!(bound.starts_with(&format!("vmci://{cid}:")), "{bound}");
+    bed::assert_local_cids(cid);
 }
 
 #[test]
