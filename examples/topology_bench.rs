@@ -129,6 +129,12 @@ fn zmq_receive(pull: &zmq::Socket, size: usize, count: u64) -> anyhow::Result<f6
     Ok(mb_per_s(count, size, first))
 }
 
+/// Every zmq connect of the benchmark: the connect guard first.
+fn connect(s: &zmq::Socket, endpoint: &str) -> anyhow::Result<()> {
+    zmq_vsock_testkit::guard_connect_endpoint(endpoint).map_err(anyhow::Error::msg)?;
+    s.connect(endpoint).with_context(|| format!("connect {endpoint}"))
+}
+
 fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> anyhow::Result<zmq::Socket> {
     let s = ctx.socket(kind)?;
     s.set_rcvtimeo(TIMEOUT_MS)?;
@@ -179,9 +185,7 @@ fn host(ctx: &zmq::Context, rounds: usize) -> anyhow::Result<()> {
     // which lends it to the sending thread).
     let sender_ctx = zmq::Context::new();
     let loopback_push = socket(&sender_ctx, zmq::PUSH)?;
-    let to_loopback = format!("vsock://{VMADDR_CID_LOCAL}:{}", LOOPBACK_PORTS.1);
-    zmq_vsock_testkit::guard_connect_endpoint(&to_loopback).map_err(anyhow::Error::msg)?;
-    loopback_push.connect(&to_loopback)?;
+    connect(&loopback_push, &format!("vsock://{VMADDR_CID_LOCAL}:{}", LOOPBACK_PORTS.1))?;
     let loopback_push = Mutex::new(loopback_push);
 
     let mut cells: Vec<[Cell; 2]> = SIZES.iter().map(|_| Default::default()).collect();
@@ -251,11 +255,10 @@ fn host(ctx: &zmq::Context, rounds: usize) -> anyhow::Result<()> {
 fn guest(ctx: &zmq::Context) -> anyhow::Result<()> {
     let control = socket(ctx, zmq::REQ)?;
     let host = |port: u32| format!("vsock://{VMADDR_CID_HOST}:{port}");
-    zmq_vsock_testkit::guard_connect_endpoint(&host(CONTROL_PORT)).map_err(anyhow::Error::msg)?;
-    control.connect(&host(CONTROL_PORT))?;
+    connect(&control, &host(CONTROL_PORT))?;
     let sender_ctx = zmq::Context::new();
     let push = socket(&sender_ctx, zmq::PUSH)?;
-    push.connect(&host(L2_PORTS.1))?;
+    connect(&push, &host(L2_PORTS.1))?;
     loop {
         control.send("next", 0)?;
         let command = control.recv_string(0)?.map_err(|_| anyhow::anyhow!("not UTF-8"))?;
